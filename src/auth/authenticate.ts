@@ -1,0 +1,81 @@
+// Turns a request's credentials into an Identity, or a 401 AuthError. No credentials: anonymous.
+// A JWT is verified cryptographically first (a bad token never touches the database), then the
+// user behind it is checked (exists, not soft-deleted, active, really has the role the token
+// names, session not revoked); an API key is looked up by its SHA-256 hash.
+import type { IncomingHttpHeaders } from "node:http";
+import type pg from "pg";
+import { ANONYMOUS, type ApiRole, type Identity } from "../graphql/context.ts";
+import { hashApiKey, type ApiKeyUsage } from "./apiKeys.ts";
+import { AuthError } from "./errors.ts";
+import { TOKEN_ROLES, type TokenRole, type TokenService } from "./tokens.ts";
+
+const API_ROLE: Record<TokenRole, ApiRole> = { user: "spendgate_user", operator: "spendgate_operator", admin: "spendgate_admin" };
+
+interface AccountRow {
+  role: TokenRole;
+  account_status: string;
+  session_active: boolean | null;
+}
+
+interface ApiKeyRow {
+  api_key_id: string;
+  user_id: string;
+  role: TokenRole;
+  key_status: string;
+  account_status: string;
+}
+
+export interface AuthenticatorDeps {
+  tokens: TokenService;
+  pool: pg.Pool;
+  usage: ApiKeyUsage;
+}
+
+export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Identity>;
+
+export function createAuthenticate({ tokens, pool, usage }: AuthenticatorDeps): Authenticate {
+  return async (headers) => {
+    const authorization = headers.authorization;
+    const apiKey = headers["x-api-key"];
+    if (authorization !== undefined && apiKey !== undefined) {
+      throw new AuthError("invalid_token", "send either an Authorization header or an X-API-Key header, not both");
+    }
+    const identity = authorization !== undefined ? await fromBearer(authorization) : apiKey !== undefined ? await fromApiKey(apiKey) : ANONYMOUS;
+    const includeDeleted = headers["x-include-deleted"];
+    if (includeDeleted === "true") {
+      if (identity.role !== "spendgate_admin") throw new AuthError("forbidden_role", "X-Include-Deleted is only allowed for admins");
+      return { ...identity, includeDeleted: true };
+    }
+    return identity;
+  };
+
+  async function fromBearer(header: string): Promise<Identity> {
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim());
+    if (!match) throw new AuthError("invalid_token", "Authorization header must be `Bearer <token>`");
+    const claims = await tokens.verify(match[1]!);
+    const { rows } = await pool.query<AccountRow>("select * from app_private.authenticate_user($1, $2)", [claims.userId, claims.sessionId ?? null]);
+    const account = rows[0];
+    if (!account) throw new AuthError("unknown_user", "the user of this token does not exist or was deleted");
+    assertActive(account.account_status);
+    if (account.session_active === false) throw new AuthError("invalid_token", "the session of this token has ended (logged out or revoked)");
+    if (TOKEN_ROLES.indexOf(claims.role) > TOKEN_ROLES.indexOf(account.role)) {
+      throw new AuthError("forbidden_role", `the token names role ${claims.role}, which this user does not have`);
+    }
+    return { role: API_ROLE[claims.role], userId: claims.userId, sessionId: claims.sessionId };
+  }
+
+  async function fromApiKey(header: string | string[]): Promise<Identity> {
+    if (typeof header !== "string" || header.length === 0 || header.length > 200) throw new AuthError("invalid_api_key", "X-API-Key is malformed");
+    const { rows } = await pool.query<ApiKeyRow>("select * from app_private.authenticate_api_key($1)", [hashApiKey(header)]);
+    const key = rows[0];
+    if (!key) throw new AuthError("invalid_api_key", "unknown API key");
+    if (key.key_status !== "active") throw new AuthError("revoked_api_key", "this API key has been revoked");
+    assertActive(key.account_status);
+    usage.record(key.api_key_id);
+    return { role: API_ROLE[key.role], userId: key.user_id, apiKeyId: key.api_key_id };
+  }
+}
+
+function assertActive(accountStatus: string): void {
+  if (accountStatus !== "active") throw new AuthError("unknown_user", `this account is ${accountStatus}`);
+}

@@ -1,0 +1,89 @@
+// Access tokens (JWT, jose). We sign HS256 with JWT_SECRET; we accept HS256 tokens of our own
+// and, when JWKS_URL is set, RS256/ES256 tokens of an external identity provider whose keys are
+// fetched and cached by jose. Algorithms are pinned per key source, never read from the token
+// header, so `alg: none` and algorithm-confusion tokens are rejected.
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import type { Config } from "../config.ts";
+import { AuthError } from "./errors.ts";
+
+export const CLOCK_TOLERANCE_S = 30;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const TOKEN_ROLES = ["user", "operator", "admin"] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+export interface AccessClaims {
+  userId: string;
+  role: TokenRole;
+  sessionId?: string;
+}
+
+export interface TokenService {
+  sign(claims: AccessClaims): Promise<{ token: string; expiresAt: Date }>;
+  verify(token: string): Promise<AccessClaims>;
+}
+
+export function createTokenService(config: Config, secret: Uint8Array): TokenService {
+  const { issuer, audience, accessTokenTtlS } = config.jwt;
+  const jwks = config.jwt.jwksUrl ? createRemoteJWKSet(new URL(config.jwt.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }) : undefined;
+
+  return {
+    async sign({ userId, role, sessionId }) {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({ role, ...(sessionId ? { sid: sessionId } : {}) })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setSubject(userId)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt(now)
+        .setExpirationTime(now + accessTokenTtlS)
+        .sign(secret);
+      return { token, expiresAt: new Date((now + accessTokenTtlS) * 1000) };
+    },
+
+    async verify(token) {
+      const options = { issuer, audience, clockTolerance: CLOCK_TOLERANCE_S, requiredClaims: ["sub", "exp", "iat"] };
+      let payload: JWTPayload;
+      try {
+        const header = decodeHeaderAlg(token);
+        if (header === "HS256") payload = (await jwtVerify(token, secret, { ...options, algorithms: ["HS256"] })).payload;
+        else if (jwks && (header === "RS256" || header === "ES256")) payload = (await jwtVerify(token, jwks, { ...options, algorithms: ["RS256", "ES256"] })).payload;
+        else throw new AuthError("invalid_token", `unsupported token algorithm ${JSON.stringify(header)}`);
+      } catch (error) {
+        throw toAuthError(error);
+      }
+      return claimsFrom(payload);
+    },
+  };
+}
+
+/** The header's alg only chooses which pinned verifier to try; each verifier pins its own list. */
+function decodeHeaderAlg(token: string): unknown {
+  const [header] = token.split(".");
+  try {
+    return (JSON.parse(Buffer.from(header ?? "", "base64url").toString("utf8")) as { alg?: unknown }).alg;
+  } catch {
+    throw new AuthError("invalid_token", "malformed token");
+  }
+}
+
+function claimsFrom(payload: JWTPayload): AccessClaims {
+  const { sub, role, sid } = payload as JWTPayload & { role?: unknown; sid?: unknown };
+  if (typeof sub !== "string" || !UUID.test(sub)) throw new AuthError("invalid_token", "token subject (sub) must be a user id (uuid)");
+  if (typeof role !== "string" || !(TOKEN_ROLES as readonly string[]).includes(role)) {
+    throw new AuthError("invalid_token", `token role must be one of ${TOKEN_ROLES.join(", ")}`);
+  }
+  if (sid !== undefined && (typeof sid !== "string" || !UUID.test(sid))) throw new AuthError("invalid_token", "token session id (sid) must be a uuid");
+  return { userId: sub, role: role as TokenRole, sessionId: sid as string | undefined };
+}
+
+function toAuthError(error: unknown): AuthError {
+  if (error instanceof AuthError) return error;
+  if (error instanceof joseErrors.JWTExpired) return new AuthError("token_expired", "token has expired");
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === "nbf" || error.claim === "iat") return new AuthError("invalid_token", "token is not yet valid");
+    return new AuthError("invalid_token", `token claim ${error.claim} is invalid`);
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new AuthError("invalid_token", "token signature is invalid");
+  if (error instanceof joseErrors.JOSEError) return new AuthError("invalid_token", "token is malformed or not verifiable");
+  return new AuthError("invalid_token", "token is malformed");
+}

@@ -1,0 +1,21 @@
+// node-postgres pools, configured from the validated config. Two per process at most:
+// the owner pool (migrations, worker, readiness) and the authenticator pool that serves the API.
+import pg from "pg";
+import type { Config } from "../config.ts";
+import type { Logger } from "../logger.ts";
+
+export function createPool(connectionString: string, name: string, config: Config, log: Logger, max = config.pool.max): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    application_name: `spendgate-${name}`,
+    max,
+    min: Math.min(config.pool.min, max),
+    idleTimeoutMillis: config.pool.idleTimeoutMs,
+    connectionTimeoutMillis: config.pool.connectionTimeoutMs,
+    maxLifetimeSeconds: config.pool.maxLifetimeS,
+  });
+  // An idle client whose server goes away (restart, network cut) emits "error" on the pool.
+  // Unhandled, that event would kill the process; the pool drops the client and reconnects on demand.
+  pool.on("error", (error) => log.warn({ pool: name, err: error.message }, "idle database client failed"));
+  return pool;
+}

@@ -1,0 +1,60 @@
+// Per-request GraphQL context: the identity established by the auth middleware (src/server/
+// installAuth.ts) becomes transaction-local PostgreSQL settings. `role` switches to one of the
+// four API roles (never taken from a client: it comes from the allow-list below), and the
+// jwt.claims.* settings are what RLS policies read through app_public.current_user_id().
+import type { IncomingMessage } from "node:http";
+import type { TokenService } from "../auth/tokens.ts";
+import type { Config } from "../config.ts";
+
+export const API_ROLES = ["spendgate_anonymous", "spendgate_user", "spendgate_operator", "spendgate_admin"] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+export interface Identity {
+  role: ApiRole;
+  userId?: string;
+  sessionId?: string;
+  apiKeyId?: string;
+  /** Admins only: soft-deleted rows become visible (X-Include-Deleted: true). */
+  includeDeleted?: boolean;
+}
+
+export const ANONYMOUS: Identity = Object.freeze({ role: "spendgate_anonymous" });
+
+export type RequestWithIdentity = IncomingMessage & { identity?: Identity };
+
+export function pgSettingsFor(identity: Identity, config: Config): Record<string, string> {
+  const settings: Record<string, string> = {
+    role: identity.role,
+    statement_timeout: String(config.statementTimeoutMs),
+    "jwt.claims.role": identity.role,
+  };
+  if (identity.userId) settings["jwt.claims.user_id"] = identity.userId;
+  if (identity.sessionId) settings["jwt.claims.session_id"] = identity.sessionId;
+  if (identity.apiKeyId) settings["jwt.claims.api_key_id"] = identity.apiKeyId;
+  if (identity.includeDeleted && identity.role === "spendgate_admin") settings["spendgate.include_deleted"] = "on";
+  return settings;
+}
+
+/** Services our plugins reach through the GraphQL context (e.g. signing tokens in AuthPlugin). */
+export interface GatewayServices {
+  config: Config;
+  tokens: TokenService;
+}
+
+export function makeContext(services: GatewayServices) {
+  return (requestContext: Partial<Grafast.RequestContext>): Partial<Grafast.Context> => {
+    const req = (requestContext.expressv4?.req ?? requestContext.node?.req) as (RequestWithIdentity & { ip?: string }) | undefined;
+    const identity = req?.identity ?? ANONYMOUS;
+    return { pgSettings: pgSettingsFor(identity, services.config), identity, services, clientIp: req?.ip ?? "unknown" };
+  };
+}
+
+declare global {
+  namespace Grafast {
+    interface Context {
+      identity: Identity;
+      services: GatewayServices;
+      clientIp: string;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// The PostGraphile preset: Amber + simplified inflection + aggregates, our plugins from plugins/,
+// the authenticator pool, and the per-request context that turns a verified identity into
+// PostgreSQL settings (role + jwt.claims.*) so that row-level security decides every read and write.
+import type pg from "pg";
+import { PgAggregatesPreset } from "@graphile/pg-aggregates";
+import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
+import { makePgService } from "postgraphile/adaptors/pg";
+import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
+import type { Config } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import { makeMaskError } from "./errors.ts";
+import { makeContext, type GatewayServices } from "./context.ts";
+
+export const EXPOSED_SCHEMAS = ["app_public"];
+/** The schema is built from what this role may see: secrets without grants never appear. */
+export const INTROSPECTION_ROLE = "spendgate_admin";
+
+export interface PresetOptions {
+  config: Config;
+  services: GatewayServices;
+  authPool: pg.Pool;
+  plugins: GraphileConfig.Plugin[];
+  log: Logger;
+}
+
+export function makePreset({ config, services, authPool, plugins, log }: PresetOptions): GraphileConfig.Preset {
+  return {
+    extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset, PgAggregatesPreset],
+    plugins,
+    pgServices: [
+      makePgService({
+        pool: authPool,
+        schemas: EXPOSED_SCHEMAS,
+        pgSettingsForIntrospection: { role: INTROSPECTION_ROLE },
+      }),
+    ],
+    grafserv: {
+      graphqlPath: "/graphql",
+      graphiql: config.graphql.graphiql,
+      graphiqlPath: "/graphiql",
+      graphiqlOnGraphQLGET: false,
+      graphqlOverGET: false,
+      websockets: false,
+      maxRequestLength: config.graphql.bodyLimitBytes,
+      maskError: makeMaskError(config, log),
+    },
+    grafast: {
+      // SQL plans in responses are for developers only.
+      explain: !config.isProduction && config.nodeEnv === "development",
+      context: makeContext(services),
+    },
+  };
+}

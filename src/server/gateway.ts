@@ -1,0 +1,88 @@
+// Assembles the HTTP gateway around an already migrated database: pools, express app, the
+// PostGraphile instance, optionally the inline worker, and an orderly shutdown.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { postgraphile } from "postgraphile";
+import { grafserv } from "postgraphile/grafserv/express/v4";
+import { createApiKeyUsage } from "../auth/apiKeys.ts";
+import { createAuthenticate } from "../auth/authenticate.ts";
+import { loadJwtSecret } from "../auth/secret.ts";
+import { createTokenService } from "../auth/tokens.ts";
+import type { Config } from "../config.ts";
+import type { DatabaseTarget } from "../database/connect.ts";
+import { createPool } from "../database/pools.ts";
+import { loadPlugins } from "../graphql/plugins.ts";
+import { makePreset } from "../graphql/preset.ts";
+import type { Logger } from "../logger.ts";
+import { startWorker, type WorkerHandle } from "../worker/runner.ts";
+import { installAuth } from "./installAuth.ts";
+import { installErrorHandler } from "./installErrorHandler.ts";
+import { installHealth } from "./installHealth.ts";
+import { installHelmet } from "./installHelmet.ts";
+import { installObservability } from "./installObservability.ts";
+import { createMetrics } from "./metrics.ts";
+
+export interface Gateway {
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** Run graphile-worker in this process (config WORKER=inline). */
+  worker?: boolean;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export async function startGateway(config: Config, log: Logger, database: DatabaseTarget, options: GatewayOptions = {}): Promise<Gateway> {
+  const authPool = createPool(database.authUrl, "api", config, log);
+  const ownerPool = createPool(database.ownerUrl, "owner", config, log, config.workerConcurrency + 3);
+  const metrics = createMetrics({ api: authPool, owner: ownerPool });
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+  installObservability(app, log, metrics);
+  installHelmet(app);
+  installHealth(app, ownerPool);
+  const tokens = createTokenService(config, loadJwtSecret(config, log));
+  const apiKeyUsage = createApiKeyUsage(authPool, log);
+  installAuth(app, createAuthenticate({ tokens, pool: authPool, usage: apiKeyUsage }), log);
+
+  const services = { config, tokens };
+  const pgl = postgraphile(makePreset({ config, services, authPool, plugins: await loadPlugins(), log }));
+  const server = http.createServer(app);
+  await pgl.createServ(grafserv).addTo(app, server);
+  await pgl.getSchema(); // build the schema now: fail at start-up, not on the first request
+  installErrorHandler(app, config, log);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url }, "gateway listening");
+
+  let worker: WorkerHandle | undefined;
+  if (options.worker ?? config.worker === "inline") worker = await startWorker(config, log, ownerPool);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop accepting connections and let in-flight requests finish (bounded), then release
+      // the worker, PostGraphile and the pools, in that order.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await drained;
+      clearTimeout(timer);
+      await worker?.stop();
+      await apiKeyUsage.stop();
+      await pgl.release();
+      await Promise.all([authPool.end(), ownerPool.end()]);
+    })());
+  return { url, server, close };
+}

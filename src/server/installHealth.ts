@@ -1,0 +1,39 @@
+// Liveness and readiness (seed 004 D-3: health check endpoint).
+// /healthz: the process is alive and serving HTTP; it never touches the database.
+// /readyz: the database answers and every migration on disk is applied; 503 with a JSON reason
+// otherwise, so a load balancer stops sending traffic while PostgreSQL is away and resumes when
+// it is back (the pools reconnect by themselves).
+import type { Express } from "express";
+import type pg from "pg";
+import { pendingMigrations } from "../database/migrate.ts";
+
+const READINESS_TIMEOUT_MS = 3000;
+
+export function installHealth(app: Express, ownerPool: pg.Pool): void {
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    try {
+      const pending = await withTimeout(
+        pendingMigrations((sql) => ownerPool.query(sql)),
+        READINESS_TIMEOUT_MS,
+      );
+      if (pending.length > 0) {
+        res.status(503).json({ status: "unavailable", reason: "migrations pending", pending });
+        return;
+      }
+      res.json({ status: "ready" });
+    } catch (error) {
+      res.status(503).json({ status: "unavailable", reason: `database unreachable: ${(error as Error).message}` });
+    }
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

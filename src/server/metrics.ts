@@ -1,0 +1,62 @@
+// Prometheus metrics (prom-client): process defaults, pool connections (seed 004 D-3: monitor
+// connection pool metrics), HTTP requests by route and status, and GraphQL request latency.
+import type pg from "pg";
+import client from "prom-client";
+
+/** Routes get a fixed label; anything else is "other", so clients cannot explode cardinality. */
+const KNOWN_ROUTES = new Set(["/graphql", "/graphiql", "/healthz", "/readyz", "/metrics"]);
+
+export interface Metrics {
+  registry: client.Registry;
+  observeHttp(method: string, path: string, status: number, seconds: number): void;
+}
+
+export function createMetrics(pools: Record<string, pg.Pool>): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: "spendgate_" });
+
+  const poolGauge = (name: string, help: string, read: (pool: pg.Pool) => number) =>
+    new client.Gauge({
+      name,
+      help,
+      labelNames: ["pool"],
+      registers: [registry],
+      collect() {
+        for (const [label, pool] of Object.entries(pools)) this.set({ pool: label }, read(pool));
+      },
+    });
+  poolGauge("spendgate_db_pool_connections_total", "Connections open in the pool (idle + in use).", (p) => p.totalCount);
+  poolGauge("spendgate_db_pool_connections_idle", "Idle connections in the pool.", (p) => p.idleCount);
+  poolGauge("spendgate_db_pool_requests_waiting", "Requests waiting for a connection from the pool.", (p) => p.waitingCount);
+
+  const requests = new client.Counter({
+    name: "spendgate_http_requests_total",
+    help: "HTTP requests served, by method, route and status code.",
+    labelNames: ["method", "route", "status"],
+    registers: [registry],
+  });
+  const httpDuration = new client.Histogram({
+    name: "spendgate_http_request_duration_seconds",
+    help: "HTTP request latency, by route.",
+    labelNames: ["route"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const graphqlDuration = new client.Histogram({
+    name: "spendgate_graphql_operation_duration_seconds",
+    help: "Latency of GraphQL operations (POST /graphql), by HTTP status.",
+    labelNames: ["status"],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observeHttp(method, path, status, seconds) {
+      const route = KNOWN_ROUTES.has(path) ? path : "other";
+      requests.inc({ method, route, status: String(status) });
+      httpDuration.observe({ route }, seconds);
+      if (route === "/graphql" && method === "POST") graphqlDuration.observe({ status: String(status) }, seconds);
+    },
+  };
+}

@@ -4,7 +4,6 @@ import { ConfigError, describeConfig, loadConfig } from "./config.ts";
 import { openDatabase } from "./database/connect.ts";
 import { prepareDatabase } from "./database/prepare.ts";
 import { createLogger } from "./logger.ts";
-import { startGateway } from "./server/gateway.ts";
 
 async function main(): Promise<void> {
   let config;
@@ -17,6 +16,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Grafast reads GRAPHILE_ENV when it is first imported: set it before loading the gateway.
+  process.env.GRAPHILE_ENV ??= config.isProduction ? "production" : "development";
+  const { startGateway } = await import("./server/gateway.ts");
   const log = createLogger(config.logLevel);
   log.info({ config: describeConfig(config) }, "starting spendgate");
 

@@ -70,11 +70,7 @@ async function buildTemplateOnce(): Promise<string> {
     await client.query("select pg_advisory_lock(hashtext('spendgate:test-template'))");
     const { rowCount } = await client.query("select 1 from pg_database where datname = $1", [name]);
     if (rowCount) return;
-    const stale = await client.query("select datname from pg_database where datname like 'spendgate\\_tpl\\_%' and datname <> $1", [name]);
-    for (const { datname } of stale.rows) {
-      await client.query(`alter database ${client.escapeIdentifier(datname)} is_template false`).catch(() => undefined);
-      await client.query(`drop database if exists ${client.escapeIdentifier(datname)}`).catch(() => undefined);
-    }
+    await dropStaleTemplates(client, name);
     await client.query(`create database ${client.escapeIdentifier(name)}`);
     try {
       await runMigrations(databaseUrl(name), "up");
@@ -83,8 +79,26 @@ async function buildTemplateOnce(): Promise<string> {
       throw error;
     }
     await client.query(`alter database ${client.escapeIdentifier(name)} is_template true`);
+    await client.query(`comment on database ${client.escapeIdentifier(name)} is '${Date.now()}'`);
   });
   return name;
+}
+
+/**
+ * Templates of other migration sets, built more than an hour ago (a concurrent run on another
+ * branch may still be cloning a recent one). The build time is kept in the database's comment.
+ */
+async function dropStaleTemplates(client: pg.Client, current: string): Promise<void> {
+  const { rows } = await client.query<{ datname: string }>(
+    `select datname from pg_database
+      where datname like 'spendgate\\_tpl\\_%' and datname <> $1
+        and coalesce(nullif(shobj_description(oid, 'pg_database'), ''), '0')::bigint < $2`,
+    [current, Date.now() - 3_600_000],
+  );
+  for (const { datname } of rows) {
+    await client.query(`alter database ${client.escapeIdentifier(datname)} is_template false`).catch(() => undefined);
+    await client.query(`drop database if exists ${client.escapeIdentifier(datname)}`).catch(() => undefined);
+  }
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {

@@ -1,0 +1,67 @@
+// Starts the real gateway (HTTP, PostGraphile, auth) against a test database on a free port, and
+// gives tests a small GraphQL client plus a way to mint access tokens for any user.
+import { loadConfig, type Config } from "../../src/config.ts";
+import { createTokenService, type TokenRole } from "../../src/auth/tokens.ts";
+import { createLogger } from "../../src/logger.ts";
+import { startGateway, type Gateway } from "../../src/server/gateway.ts";
+import type { TestDatabase } from "./database.ts";
+
+export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown>; path?: unknown[] }[] };
+}
+
+export interface TestGateway extends Gateway {
+  config: Config;
+  graphql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** A valid access token for the user, as `login` would issue it. */
+  token(userId: string, role?: TokenRole, sessionId?: string): Promise<string>;
+  /** Authorization header for the user. */
+  as(userId: string, role?: TokenRole): Promise<Record<string, string>>;
+}
+
+export async function startTestGateway(db: TestDatabase, env: Record<string, string> = {}): Promise<TestGateway> {
+  const config = loadConfig({
+    NODE_ENV: "test",
+    PORT: "0",
+    JWT_SECRET: TEST_JWT_SECRET,
+    WORKER: "off",
+    DB_POOL_MAX: "10",
+    ...env,
+  });
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
+  const gateway = await startGateway(config, log, {
+    ownerUrl: db.ownerUrl,
+    authUrl: db.authUrl,
+    authenticatorPassword: undefined,
+    embedded: undefined,
+  });
+  const tokens = createTokenService(config, new TextEncoder().encode(TEST_JWT_SECRET));
+  const token = async (userId: string, role: TokenRole = "user", sessionId?: string) => (await tokens.sign({ userId, role, sessionId })).token;
+  return {
+    ...gateway,
+    config,
+    token,
+    async as(userId, role = "user") {
+      return { authorization: `Bearer ${await token(userId, role)}` };
+    },
+    async graphql(query, variables, headers = {}) {
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await response.text();
+      let body;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = { errors: [{ message: `non-JSON response: ${text.slice(0, 200)}` }] };
+      }
+      return { status: response.status, headers: response.headers, body };
+    },
+  };
+}

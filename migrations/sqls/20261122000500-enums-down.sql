@@ -1,0 +1,16 @@
+drop type app_public.recommendation_status;
+drop type app_public.recommendation_type;
+drop type app_public.upload_status;
+drop type app_public.file_type;
+drop type app_public.user_role;
+drop type app_public.trigger_type;
+drop type app_public.auth_mode;
+drop type app_public.execution_status;
+drop type app_public.model_provider;
+drop type app_public.tool_type;
+drop type app_public.node_type;
+drop type app_public.requeststatus;
+drop type app_public.paymentstatus;
+drop type app_public.apikeystatus;
+drop type app_public.usertier;
+drop type app_public.accountstatus;

@@ -1,0 +1,2 @@
+drop table app_public.sessions;
+drop function app_private.tg_sessions__revocation();

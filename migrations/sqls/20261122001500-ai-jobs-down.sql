@@ -1,0 +1,1 @@
+drop table app_public.ai_jobs;

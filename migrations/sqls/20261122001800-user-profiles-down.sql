@@ -1,0 +1,1 @@
+drop table app_public.user_profiles;

@@ -15,7 +15,7 @@ const avaCli = path.join(path.dirname(require.resolve("ava/package.json")), "ent
 
 let cluster: EmbeddedCluster | undefined;
 let clusterParent: string | undefined;
-const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "test" };
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "test", GRAPHILE_ENV: "development" };
 if (!env.TEST_DATABASE_URL) {
   clusterParent = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-test-"));
   await fs.chmod(clusterParent, 0o755); // as root the cluster runs as `postgres`, which must reach it

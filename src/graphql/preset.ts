@@ -45,8 +45,8 @@ export function makePreset({ config, services, authPool, plugins, log }: PresetO
       maskError: makeMaskError(config, log),
     },
     grafast: {
-      // SQL plans in responses are for developers only.
-      explain: !config.isProduction && config.nodeEnv === "development",
+      // SQL plans in every response would leak the schema's internals; Ruru works without them.
+      explain: false,
       context: makeContext(services),
     },
   };

@@ -1,0 +1,1 @@
+drop table app_private.legacy_ids;

@@ -44,6 +44,14 @@ export function makePreset({ config, services, authPool, plugins, log }: PresetO
       maxRequestLength: config.graphql.bodyLimitBytes,
       maskError: makeMaskError(config, log),
     },
+    spendgate: {
+      queryLimits: {
+        maxDepth: config.graphql.maxDepth,
+        maxAliases: config.graphql.maxAliases,
+        maxFields: config.graphql.maxFields,
+        introspection: config.graphql.introspection,
+      },
+    },
     grafast: {
       // SQL plans in every response would leak the schema's internals; Ruru works without them.
       explain: false,

@@ -17,11 +17,14 @@ import { makePreset } from "../graphql/preset.ts";
 import type { Logger } from "../logger.ts";
 import { startWorker, type WorkerHandle } from "../worker/runner.ts";
 import { installAuth } from "./installAuth.ts";
+import { installCors } from "./installCors.ts";
 import { installErrorHandler } from "./installErrorHandler.ts";
 import { installHealth } from "./installHealth.ts";
+import { installGraphQLGuards } from "./installGraphQLGuards.ts";
 import { installHelmet } from "./installHelmet.ts";
 import { installObservability } from "./installObservability.ts";
 import { createMetrics } from "./metrics.ts";
+import { createRateLimits } from "./rateLimits.ts";
 
 export interface Gateway {
   url: string;
@@ -47,9 +50,12 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   installObservability(app, log, metrics);
   installHelmet(app);
   installHealth(app, ownerPool);
+  installCors(app, config.corsOrigins);
   const tokens = createTokenService(config, loadJwtSecret(config, log));
   const apiKeyUsage = createApiKeyUsage(authPool, log);
   installAuth(app, createAuthenticate({ tokens, pool: authPool, usage: apiKeyUsage }), log);
+  const rateLimits = createRateLimits(config);
+  installGraphQLGuards(app, config, rateLimits);
 
   const services = { config, tokens };
   const pgl = postgraphile(makePreset({ config, services, authPool, plugins: await loadPlugins(), log }));
@@ -81,6 +87,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       clearTimeout(timer);
       await worker?.stop();
       await apiKeyUsage.stop();
+      await rateLimits.close();
       await pgl.release();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());

@@ -1,0 +1,42 @@
+// Rate limits (rate-limiter-flexible): login and register attempts per client IP, login attempts
+// per account (email), and requests per API key. With REDIS_URL the counters live in Redis and
+// are shared by every gateway instance; without it they are per process, in memory. If Redis
+// becomes unreachable, an in-memory limiter takes over (insuranceLimiter) instead of failing open.
+import { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Config } from "../config.ts";
+
+export interface RateLimits {
+  loginPerIp: RateLimiterAbstract;
+  loginPerAccount: RateLimiterAbstract;
+  requestsPerApiKey: RateLimiterAbstract;
+  close(): Promise<void>;
+}
+
+export function createRateLimits(config: Config): RateLimits {
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
+  redis?.on("error", () => undefined); // reconnects by itself; the insurance limiter covers the gap
+  const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
+    const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+    return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `spendgate:${keyPrefix}`, points, duration, insuranceLimiter: memory }) : memory;
+  };
+  return {
+    loginPerIp: limiter("login-ip", config.rateLimit.loginPerIpPerHour, 3600),
+    loginPerAccount: limiter("login-account", config.rateLimit.loginPerAccountPerHour, 3600),
+    requestsPerApiKey: limiter("api-key", config.rateLimit.requestsPerKeyPerMinute, 60),
+    async close() {
+      redis?.disconnect();
+    },
+  };
+}
+
+/** Consumes one point; returns the seconds to wait when the limit is exhausted, else 0. */
+export async function consume(limiter: RateLimiterAbstract, key: string): Promise<number> {
+  try {
+    await limiter.consume(key);
+    return 0;
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    throw rejection;
+  }
+}

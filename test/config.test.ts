@@ -1,0 +1,73 @@
+import test from "ava";
+import { ConfigError, describeConfig, loadConfig } from "../src/config.ts";
+
+const problemsOf = (env: Record<string, string>) => {
+  const error = (() => {
+    try {
+      loadConfig(env, "/srv/app");
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  })();
+  if (!(error instanceof ConfigError)) throw new Error("expected a ConfigError");
+  return error.problems;
+};
+
+test("an empty environment gives the documented defaults", (t) => {
+  const config = loadConfig({}, "/srv/app");
+  t.is(config.nodeEnv, "development");
+  t.is(config.port, 4000);
+  t.is(config.host, "127.0.0.1");
+  t.is(config.databaseUrl, undefined);
+  t.is(config.embeddedPgDir, "/srv/app/.data/pg");
+  t.deepEqual(config.pool, { min: 5, max: 20, idleTimeoutMs: 600_000, connectionTimeoutMs: 30_000, maxLifetimeS: 0 });
+  t.is(config.worker, "inline");
+  t.is(config.graphql.bodyLimitBytes, 100 * 1024);
+  t.true(config.graphql.graphiql);
+  t.true(config.graphql.introspection);
+});
+
+test("every invalid variable is reported at once, each naming the variable and what it expects", (t) => {
+  const problems = problemsOf({ PORT: "eighty", DB_POOL_MAX: "0", NODE_ENV: "staging", WORKER: "sometimes", GRAPHQL_BODY_LIMIT: "big" });
+  t.is(problems.length, 5);
+  t.regex(problems.join("\n"), /PORT="eighty": expected a whole number from 0 to 65535/);
+  t.regex(problems.join("\n"), /DB_POOL_MAX="0": expected a whole number from 1 to 1000/);
+  t.regex(problems.join("\n"), /NODE_ENV="staging": expected one of development, test, production/);
+  t.regex(problems.join("\n"), /WORKER="sometimes": expected one of inline, off/);
+  t.regex(problems.join("\n"), /GRAPHQL_BODY_LIMIT="big": expected a size such as 100kb or 1mb/);
+});
+
+test("an unparsable DATABASE_URL is refused with the reason, without echoing its password", (t) => {
+  for (const [url, reason] of [
+    ["not a url", "not a URL"],
+    ["mysql://u:secret@host/db", 'unsupported scheme "mysql"'],
+    ["postgres://u:secret@host", "no database name"],
+  ]) {
+    const [problem] = problemsOf({ DATABASE_URL: url });
+    t.true(problem!.startsWith(`DATABASE_URL: ${reason}`), problem);
+    t.false(problem!.includes("secret"));
+  }
+});
+
+test("JWT_SECRET must be at least 32 bytes, and is required in production", (t) => {
+  t.regex(problemsOf({ JWT_SECRET: "short" })[0]!, /JWT_SECRET: too short/);
+  t.regex(problemsOf({ NODE_ENV: "production" })[0]!, /JWT_SECRET: required in production/);
+  const production = loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(32) });
+  t.false(production.graphql.graphiql, "Ruru is off in production");
+  t.false(production.graphql.introspection, "introspection is off in production");
+});
+
+test("pool settings are validated together", (t) => {
+  t.regex(problemsOf({ DB_POOL_MIN: "30", DB_POOL_MAX: "10" })[0]!, /DB_POOL_MIN=30: must not exceed DB_POOL_MAX=10/);
+  t.deepEqual(loadConfig({ DB_POOL_MAX: "3" }).pool.min, 3, "the steady size follows a smaller maximum");
+});
+
+test("the loggable description hides passwords and secrets", (t) => {
+  const config = loadConfig({ DATABASE_URL: "postgres://owner:hunter2@db:5432/app", JWT_SECRET: "s".repeat(40), REDIS_URL: "redis://:pw@cache:6379" });
+  const text = JSON.stringify(describeConfig(config));
+  t.false(text.includes("hunter2"));
+  t.false(text.includes("s".repeat(40)));
+  t.false(text.includes(":pw@"));
+  t.regex(text, /postgres:\/\/owner:\*\*\*@db:5432\/app/);
+});

@@ -19,14 +19,14 @@ test.after.always(async () => {
 });
 
 const softDeleteProject = (userId: string, projectId: string) =>
-  queryAs(api, user(userId), "update app_public.projects set deleted_at = now() where project_id = $1 returning *", [projectId]);
+  queryAs(api, user(userId), "update app_public.projects set deleted_at = now() where project_id = $1 returning project_id, deleted_at", [projectId]);
 
 test("a user soft-deletes their own project with UPDATE ... RETURNING (the RLS trap does not fire)", async (t) => {
   const alice = await createUser(db.ownerPool);
   const project = await createProject(db.ownerPool, alice);
   const { rows, now } = await as(api, user(alice), async (client) => {
     const result = await client.query(
-      "update app_public.projects set deleted_at = now() where project_id = $1 returning *",
+      "update app_public.projects set deleted_at = now() where project_id = $1 returning project_id, deleted_at",
       [project],
     );
     const { rows: [{ now }] } = await client.query("select now()");

@@ -6,12 +6,12 @@ import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "../src/database/embedded.ts";
 import { createLogger } from "../src/logger.ts";
 
-const require = createRequire(import.meta.url);
-const avaCli = path.join(path.dirname(require.resolve("ava/package.json")), "entrypoints", "cli.mjs");
+// ava's package exports do not include package.json: find its CLI next to the resolved main entry.
+const avaCli = path.join(path.dirname(fileURLToPath(import.meta.resolve("ava"))), "cli.js");
 
 let cluster: EmbeddedCluster | undefined;
 let clusterParent: string | undefined;

@@ -200,7 +200,7 @@ begin
 end;
 $$;
 comment on function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric) is
-  E'Submits an agent''s request to call a model provider: checks policy and budget and reserves the estimated cost, atomically (concurrent calls cannot overspend). Returns the recorded request: status approved, pending (estimated cost above the policy''s require_approval_above; an operator decides) or rejected with a machine-readable reason: account_inactive, provider_not_allowed, model_not_allowed, operation_forbidden, rate_limited, per_request_limit_exceeded, budget_daily_exceeded, budget_monthly_exceeded, insufficient_balance. Errors: SGANO (not logged in), SGCST (estimated cost missing or negative), SGPRJ (not your project).';
+  E'@resultFieldName request\nSubmits an agent''s request to call a model provider: checks policy and budget and reserves the estimated cost, atomically (concurrent calls cannot overspend). Returns the recorded request: status approved, pending (estimated cost above the policy''s require_approval_above; an operator decides) or rejected with a machine-readable reason: account_inactive, provider_not_allowed, model_not_allowed, operation_forbidden, rate_limited, per_request_limit_exceeded, budget_daily_exceeded, budget_monthly_exceeded, insufficient_balance. Errors: SGANO (not logged in), SGCST (estimated cost missing or negative), SGPRJ (not your project).';
 revoke all on function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric) from public;
 grant execute on function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric)
   to spendgate_user, spendgate_operator, spendgate_admin;

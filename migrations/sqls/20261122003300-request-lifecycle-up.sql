@@ -94,7 +94,7 @@ begin
 end;
 $$;
 comment on function app_public.approve_request(uuid) is
-  'Operators and admins: approves a pending request; its reservation is kept. Errors: SGOPR, SGRNF, SGTRN.';
+  E'@resultFieldName request\nOperators and admins: approves a pending request; its reservation is kept. Errors: SGOPR, SGRNF, SGTRN.';
 
 create function app_public.reject_request(request_id uuid, reason text default null) returns app_public.requests
   language plpgsql volatile
@@ -114,7 +114,7 @@ begin
 end;
 $$;
 comment on function app_public.reject_request(uuid, text) is
-  'Operators and admins: rejects a pending request with a reason (default rejected_by_operator) and releases its reservation. Errors: SGOPR, SGRNF, SGTRN.';
+  E'@resultFieldName request\nOperators and admins: rejects a pending request with a reason (default rejected_by_operator) and releases its reservation. Errors: SGOPR, SGRNF, SGTRN.';
 
 create function app_public.start_request(request_id uuid) returns app_public.requests
   language plpgsql volatile
@@ -131,7 +131,7 @@ begin
 end;
 $$;
 comment on function app_public.start_request(uuid) is
-  'The request''s owner or an operator: marks an approved request as executing. Errors: SGRNF, SGTRN.';
+  E'@resultFieldName request\nThe request''s owner or an operator: marks an approved request as executing. Errors: SGRNF, SGTRN.';
 
 create function app_public.complete_request(request_id uuid, actual_cost numeric) returns app_public.requests
   language plpgsql volatile
@@ -159,7 +159,7 @@ begin
 end;
 $$;
 comment on function app_public.complete_request(uuid, numeric) is
-  'The request''s owner or an operator: marks an approved or executing request as executed and settles it: the reservation is replaced by actual_cost in the budgets and the balance (refunding or charging the difference), and total_spending, total_requests, last_request_at are updated. Errors: SGCST, SGRNF, SGTRN.';
+  E'@resultFieldName request\nThe request''s owner or an operator: marks an approved or executing request as executed and settles it: the reservation is replaced by actual_cost in the budgets and the balance (refunding or charging the difference), and total_spending, total_requests, last_request_at are updated. Errors: SGCST, SGRNF, SGTRN.';
 
 create function app_public.fail_request(request_id uuid) returns app_public.requests
   language plpgsql volatile
@@ -177,7 +177,7 @@ begin
 end;
 $$;
 comment on function app_public.fail_request(uuid) is
-  'The request''s owner or an operator: marks an approved or executing request as failed and releases its reservation. Errors: SGRNF, SGTRN.';
+  E'@resultFieldName request\nThe request''s owner or an operator: marks an approved or executing request as failed and releases its reservation. Errors: SGRNF, SGTRN.';
 
 create function app_public.cancel_request(request_id uuid) returns app_public.requests
   language plpgsql volatile
@@ -195,7 +195,7 @@ begin
 end;
 $$;
 comment on function app_public.cancel_request(uuid) is
-  'The request''s owner or an operator: cancels a pending, approved or executing request and releases its reservation. Errors: SGRNF, SGTRN.';
+  E'@resultFieldName request\nThe request''s owner or an operator: cancels a pending, approved or executing request and releases its reservation. Errors: SGRNF, SGTRN.';
 
 do $$
 declare

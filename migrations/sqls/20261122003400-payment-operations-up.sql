@@ -42,7 +42,7 @@ exception when unique_violation then
 end;
 $$;
 comment on function app_public.record_payment(numeric, text, text, text, bigint) is
-  'Records a top-up payment by the current user, pending until an operator completes it (only then does the balance grow). (network, tx_hash) is unique. Errors: SGANO, SGCST, SGTXD.';
+  E'@resultFieldName payment\nRecords a top-up payment by the current user, pending until an operator completes it (only then does the balance grow). (network, tx_hash) is unique. Errors: SGANO, SGCST, SGTXD.';
 
 create function app_private.decide_payment(payment_id uuid, to_status app_public.paymentstatus) returns app_public.payments
   language plpgsql volatile
@@ -87,7 +87,7 @@ as $$
   select * from app_private.decide_payment(payment_id, 'completed');
 $$;
 comment on function app_public.complete_payment(uuid) is
-  'Operators and admins: confirms a pending payment; its amount is added to the user''s available_balance. Errors: SGOPR, SGPMT, SGTRN.';
+  E'@resultFieldName payment\nOperators and admins: confirms a pending payment; its amount is added to the user''s available_balance. Errors: SGOPR, SGPMT, SGTRN.';
 
 create function app_public.fail_payment(payment_id uuid) returns app_public.payments
   language sql volatile
@@ -97,7 +97,7 @@ as $$
   select * from app_private.decide_payment(payment_id, 'failed');
 $$;
 comment on function app_public.fail_payment(uuid) is
-  'Operators and admins: marks a pending payment as failed; the balance does not move. Errors: SGOPR, SGPMT, SGTRN.';
+  E'@resultFieldName payment\nOperators and admins: marks a pending payment as failed; the balance does not move. Errors: SGOPR, SGPMT, SGTRN.';
 
 create function app_public.cancel_payment(payment_id uuid) returns app_public.payments
   language sql volatile
@@ -107,7 +107,7 @@ as $$
   select * from app_private.decide_payment(payment_id, 'cancelled');
 $$;
 comment on function app_public.cancel_payment(uuid) is
-  'Operators and admins: cancels a pending payment; the balance does not move. Errors: SGOPR, SGPMT, SGTRN.';
+  E'@resultFieldName payment\nOperators and admins: cancels a pending payment; the balance does not move. Errors: SGOPR, SGPMT, SGTRN.';
 
 do $$
 declare

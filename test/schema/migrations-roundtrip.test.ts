@@ -46,15 +46,16 @@ async function freshDatabase(t: { teardown(fn: () => Promise<void>): void }): Pr
 }
 
 // Everything a migration can add to a database (roles are cluster-wide and deliberately kept),
-// as sorted lines, ignoring db-migrate's own history table.
+// as sorted lines, ignoring db-migrate's own history table. Privileges are compared by meaning:
+// a null ACL and an explicit ACL equal to the default are the same.
 const FINGERPRINT = `
 with ns as (
   select oid, nspname from pg_namespace
    where nspname not like 'pg\\_%' and nspname <> 'information_schema'
 ), lines as (
-  select 'schema ' || nspname || ' ' || coalesce((select nspacl::text from pg_namespace p where p.oid = ns.oid), '') as line from ns
+  select 'schema ' || nspname || ' ' || (select coalesce(nspacl, acldefault('n', nspowner))::text from pg_namespace p where p.oid = ns.oid) as line from ns
   union all select 'extension ' || extname from pg_extension
-  union all select 'class ' || c.oid::regclass::text || ' ' || c.relkind::text || ' rls=' || c.relrowsecurity || ' ' || coalesce(c.relacl::text, '')
+  union all select 'class ' || c.oid::regclass::text || ' ' || c.relkind::text || ' rls=' || c.relrowsecurity || ' ' || coalesce(c.relacl, acldefault('r', c.relowner))::text
               || ' ' || coalesce(obj_description(c.oid, 'pg_class'), '')
     from pg_class c join ns on ns.oid = c.relnamespace where c.relname not like 'migrations%'
   union all select 'column ' || c.oid::regclass::text || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -67,7 +68,7 @@ with ns as (
   union all select 'type ' || t.oid::regtype::text from pg_type t join ns on ns.oid = t.typnamespace
    where t.typname not like '%migrations'
   union all select 'enum ' || enumtypid::regtype::text || ' ' || enumlabel from pg_enum
-  union all select 'function ' || p.oid::regprocedure::text || ' ' || coalesce(p.proacl::text, '') || ' ' || md5(p.prosrc)
+  union all select 'function ' || p.oid::regprocedure::text || ' ' || coalesce(p.proacl, acldefault('f', p.proowner))::text || ' ' || md5(p.prosrc)
     from pg_proc p join ns on ns.oid = p.pronamespace
   union all select 'policy ' || polrelid::regclass::text || ' ' || polname from pg_policy
   union all select 'trigger ' || tgrelid::regclass::text || ' ' || tgname from pg_trigger where not tgisinternal

@@ -165,20 +165,16 @@ test("a user creates projects, budgets and policies for themselves only", async 
   );
 });
 
-test("operators read every user's rows in every table, but change only request and recommendation decisions", async (t) => {
+test("operators read every user's rows in every table, but cannot edit other users' data", async (t) => {
   const alice = await userWithRowsEverywhere();
   const op = await createUser(db.ownerPool, { role: "operator" });
   for (const table of TABLES_WITH_USER_ID) t.true((await count(operator(op), table, alice))! > 0, table);
   const edit = await queryAs(api, operator(op), "update app_public.projects set description = 'x' where user_id = $1", [alice]);
   t.is(edit.rowCount, 0, "not another user's project");
   t.is(await sqlState(queryAs(api, operator(op), "update app_public.users set tier = 'pro' where user_id = $1", [alice])), "42501");
-  const decided = await queryAs(
-    api,
-    operator(op),
-    "update app_public.requests set status = 'rejected', reason = 'too_expensive' where user_id = $1 returning status, reason",
-    [alice],
-  );
-  t.deepEqual(decided.rows, [{ status: "rejected", reason: "too_expensive" }]);
+  t.is(await sqlState(queryAs(api, operator(op), "update app_public.budgets set daily_limit = 0 where user_id = $1", [alice])), undefined);
+  const { rows } = await db.ownerPool.query("select daily_limit from app_public.budgets where user_id = $1", [alice]);
+  t.deepEqual(rows, [{ daily_limit: "10.00000000" }], "the operator's update found no row");
 });
 
 test("an operator's approval of a recommendation is stamped with who and when; users see only approved ones", async (t) => {

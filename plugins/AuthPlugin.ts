@@ -6,10 +6,13 @@
 // The rules live in SQL (migrations 20261122002000-2200: bcrypt, rotation, reuse detection);
 // this plugin only generates random tokens, signs JWTs and hashes what it hands to SQL. Each call
 // runs inside the request's transaction with the request's role, so RLS and grants still apply.
-// `logout` and `revokeApiKey` need no secret and are plain SQL functions exposed by PostGraphile.
+//   revokeApiKey(input: {apiKeyId})         -> RevokeApiKeyPayload
+// revokeApiKey is an UPDATE of the key's status as the requesting role (RLS decides whose keys;
+// the revocation trigger stamps revoked_at); a SQL function could not return the row, whose
+// key_hash no API role may read. `logout` needs no secret and is a plain SQL function.
 import { randomBytes } from "node:crypto";
-import { context, lambda, SafeError, type Step } from "postgraphile/grafast";
-import { sideEffectWithPgClientTransaction, type PgClient } from "postgraphile/@dataplan/pg";
+import { constant, context, lambda, object, SafeError, type Step } from "postgraphile/grafast";
+import { pgUpdateSingle, sideEffectWithPgClientTransaction, type PgClient } from "postgraphile/@dataplan/pg";
 import { extendSchema, gql } from "postgraphile/utils";
 import { generateApiKey, hashApiKey } from "../src/auth/apiKeys.ts";
 import type { GatewayServices } from "../src/graphql/context.ts";
@@ -46,6 +49,7 @@ async function sign(services: GatewayServices, userId: string, role: string, ses
 
 export default extendSchema((build) => {
   const executor = build.input.pgRegistry.pgExecutors.main!;
+  const apiKeys = build.input.pgRegistry.pgResources.api_keys!;
   const credentials = (fieldArgs: { getRaw(path: string[]): any }) => ({
     input: fieldArgs.getRaw(["input"]) as Step<Record<string, string>>,
     services: context().get("services"),
@@ -63,6 +67,13 @@ export default extendSchema((build) => {
       }
       input RefreshSessionInput {
         refreshToken: String!
+      }
+      input RevokeApiKeyInput {
+        apiKeyId: BigInt!
+      }
+      type RevokeApiKeyPayload {
+        "The key, now revoked."
+        apiKey: ApiKey
       }
       input CreateApiKeyInput {
         "A name to recognise the key by; unique among your live keys."
@@ -92,6 +103,8 @@ export default extendSchema((build) => {
         refreshSession(input: RefreshSessionInput!): AuthPayload
         "Creates an API key for the calling user; the plain key is returned once."
         createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload
+        "Revokes one of your API keys: requests with it are refused (401) from now on."
+        revokeApiKey(input: RevokeApiKeyInput!): RevokeApiKeyPayload
       }
     `,
     objects: {
@@ -133,6 +146,10 @@ export default extendSchema((build) => {
               const [code, message] = REFRESH_ERRORS[outcome];
               throw new SafeError(message, { code });
             });
+          },
+          revokeApiKey(_: unknown, fieldArgs: any) {
+            const $key = pgUpdateSingle(apiKeys, { id: fieldArgs.getRaw(["input", "apiKeyId"]) }, { status: constant("revoked") });
+            return object({ apiKey: $key });
           },
           createApiKey(_: unknown, fieldArgs: any) {
             return sideEffectWithPgClientTransaction(executor, credentials(fieldArgs), async (client, { input }) => {

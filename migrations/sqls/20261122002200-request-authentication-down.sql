@@ -1,4 +1,3 @@
-drop function app_public.revoke_api_key(bigint);
 drop function app_private.create_api_key(text, text, text);
 drop function app_private.record_api_key_usage(bigint[], bigint[], timestamptz[]);
 drop function app_private.authenticate_api_key(text);

@@ -51,6 +51,10 @@ export function createTokenService(config: Config, secret: Uint8Array): TokenSer
       } catch (error) {
         throw toAuthError(error);
       }
+      // jose only checks iat against maxTokenAge; a token "issued" in the future is not valid yet.
+      if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) {
+        throw new AuthError("invalid_token", "token is not yet valid (issued in the future)");
+      }
       return claimsFrom(payload);
     },
   };

@@ -11,7 +11,8 @@ export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-012345
 export interface GraphQLResponse<T = any> {
   status: number;
   headers: Headers;
-  body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown>; path?: unknown[] }[] };
+  // Loosely typed on purpose: tests assert on the exact shape.
+  body: { data?: T; errors?: any };
 }
 
 export interface TestGateway extends Gateway {

@@ -1,0 +1,72 @@
+import test from "ava";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+
+let db: TestDatabase;
+let gateway: TestGateway;
+test.before(async () => {
+  db = await createTestDatabase();
+  gateway = await startTestGateway(db);
+});
+test.after.always(async () => {
+  await gateway?.close();
+  await db?.drop();
+});
+
+test.serial("GET /healthz answers 200 while the process lives", async (t) => {
+  const response = await fetch(`${gateway.url}/healthz`);
+  t.is(response.status, 200);
+  t.deepEqual(await response.json(), { status: "ok" });
+});
+
+test.serial("GET /readyz answers 200 when the database answers and every migration is applied", async (t) => {
+  const response = await fetch(`${gateway.url}/readyz`);
+  t.is(response.status, 200);
+  t.deepEqual(await response.json(), { status: "ready" });
+});
+
+test.serial("GET /readyz answers 503 naming the pending migration when one is not applied", async (t) => {
+  const { rows } = await db.ownerPool.query<{ name: string }>("delete from public.migrations where id = (select max(id) from public.migrations) returning name");
+  try {
+    const response = await fetch(`${gateway.url}/readyz`);
+    t.is(response.status, 503);
+    const body = (await response.json()) as { reason: string; pending: string[] };
+    t.is(body.reason, "migrations pending");
+    t.deepEqual(body.pending, [rows[0]!.name]);
+  } finally {
+    await db.ownerPool.query("insert into public.migrations (name, run_on) values ($1, now())", [rows[0]!.name]);
+  }
+  t.is((await fetch(`${gateway.url}/readyz`)).status, 200);
+});
+
+test.serial("GET /metrics exposes pool connections, request counts and GraphQL latency in Prometheus format", async (t) => {
+  await gateway.graphql("{ version }");
+  const response = await fetch(`${gateway.url}/metrics`);
+  t.is(response.status, 200);
+  t.regex(response.headers.get("content-type") ?? "", /^text\/plain/);
+  const text = await response.text();
+  for (const pool of ["api", "owner"]) {
+    t.regex(text, new RegExp(`spendgate_db_pool_connections_total\\{pool="${pool}"\\} \\d+`));
+    t.regex(text, new RegExp(`spendgate_db_pool_connections_idle\\{pool="${pool}"\\} \\d+`));
+    t.regex(text, new RegExp(`spendgate_db_pool_requests_waiting\\{pool="${pool}"\\} \\d+`));
+  }
+  t.regex(text, /spendgate_http_requests_total\{method="POST",route="\/graphql",status="200"\} [1-9]/);
+  t.regex(text, /spendgate_graphql_operation_duration_seconds_count\{status="200"\} [1-9]/);
+  t.regex(text, /spendgate_graphql_operation_duration_seconds_bucket\{le="0.1",status="200"\} \d+/);
+});
+
+test.serial("unknown paths get a JSON 404 and security headers", async (t) => {
+  const response = await fetch(`${gateway.url}/nope`);
+  t.is(response.status, 404);
+  t.deepEqual(await response.json(), { errors: [{ message: "Not found" }] });
+  t.truthy(response.headers.get("content-security-policy"));
+  t.is(response.headers.get("x-content-type-options"), "nosniff");
+  t.is(response.headers.get("x-powered-by"), null);
+});
+
+test.serial("Ruru is served at /graphiql outside production with a CSP that allows its scripts", async (t) => {
+  const response = await fetch(`${gateway.url}/graphiql`);
+  t.is(response.status, 200);
+  t.regex(await response.text(), /ruru/i);
+  t.regex(response.headers.get("content-security-policy") ?? "", /script-src 'self' 'unsafe-inline'/);
+});

@@ -1,0 +1,32 @@
+// `npm run db:seed`: loads the demo data set (sql/seed-demo.sql: users of each role and tier,
+// projects, budgets, policies, requests, payments) for trying the API in Ruru. Idempotent.
+// Refused in production.
+import fs from "node:fs/promises";
+import path from "node:path";
+import pg from "pg";
+import { loadConfig } from "../config.ts";
+import { openDatabase } from "../database/connect.ts";
+import { PROJECT_ROOT } from "../database/migrate.ts";
+import { prepareDatabase } from "../database/prepare.ts";
+import { createLogger } from "../logger.ts";
+
+const config = loadConfig();
+if (config.isProduction) {
+  console.error("spendgate: the demo data is never loaded in production (NODE_ENV=production)");
+  process.exit(1);
+}
+const log = createLogger(config.logLevel);
+const database = await openDatabase(config, log);
+try {
+  await prepareDatabase(database, log);
+  const client = new pg.Client({ connectionString: database.ownerUrl });
+  await client.connect();
+  try {
+    await client.query(await fs.readFile(path.join(PROJECT_ROOT, "sql", "seed-demo.sql"), "utf8"));
+  } finally {
+    await client.end();
+  }
+  console.log("demo data loaded (logins are listed at the top of sql/seed-demo.sql)");
+} finally {
+  await database.embedded?.stop();
+}

@@ -1,0 +1,53 @@
+// The gateway as a process: start-up errors, the embedded default, graceful shutdown.
+// Process-level tests: serial, apart from the fast spec tests.
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import test from "ava";
+import { freePort, MAIN, spawnNode, waitForStatus } from "../helpers/process.ts";
+
+test.serial("an unreachable DATABASE_URL stops start-up after bounded retries with one clear line", async (t) => {
+  const started = Date.now();
+  const run = spawnNode(MAIN, { DATABASE_URL: "postgres://someone:secret@127.0.0.1:1/app", DATABASE_CONNECT_RETRIES: "2" });
+  const { code } = await run.exited;
+  t.is(code, 1);
+  const lastLine = run.output().trim().split("\n").at(-1);
+  t.is(lastLine, "spendgate: cannot connect to DATABASE_URL postgres://someone:***@127.0.0.1:1/app: connect ECONNREFUSED 127.0.0.1:1");
+  t.false(run.output().includes("secret"), "the password is never printed");
+  t.false(/\n\s+at /.test(run.output()), "no stack trace");
+  t.true(Date.now() - started >= 700, "it retried with backoff (0.25 s + 0.5 s) before giving up");
+});
+
+test.serial("an unparsable DATABASE_URL stops start-up naming the variable", async (t) => {
+  const run = spawnNode(MAIN, { DATABASE_URL: "postgres//missing-colon" });
+  const { code } = await run.exited;
+  t.is(code, 2);
+  t.is(run.output().trim(), "spendgate: invalid configuration:\n  - DATABASE_URL: not a URL (expected postgres://user:password@host:5432/database)");
+});
+
+test.serial("with no DATABASE_URL it boots the embedded PostgreSQL; SIGTERM exits 0 and a restart finds the data", async (t) => {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-start-"));
+  await fs.chmod(dataDir, 0o755); // as root, the embedded cluster runs as `postgres`
+  const port = await freePort();
+  const env = { DATA_DIR: dataDir, PORT: String(port), NODE_ENV: "development" };
+  const base = `http://127.0.0.1:${port}`;
+  const graphql = async (query: string) =>
+    (await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) })).json() as Promise<any>;
+  try {
+    const first = spawnNode(MAIN, env);
+    await waitForStatus(`${base}/readyz`, 200);
+    const registered = await graphql('mutation { register(input: {email: "kept@example.com", password: "password123"}) { userId } }');
+    t.truthy(registered.data.register.userId, first.output());
+    first.child.kill("SIGTERM");
+    t.deepEqual(await first.exited, { code: 0, signal: null });
+
+    const second = spawnNode(MAIN, env);
+    await waitForStatus(`${base}/readyz`, 200);
+    const login = await graphql('mutation { login(input: {email: "kept@example.com", password: "password123"}) { userId } }');
+    t.is(login.data.login.userId, registered.data.register.userId);
+    second.child.kill("SIGINT");
+    t.deepEqual(await second.exited, { code: 0, signal: null });
+  } finally {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+});

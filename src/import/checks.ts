@@ -1,0 +1,121 @@
+// Cross-record checks, set-based over the staged rows, before anything is written: duplicate
+// legacy ids, duplicate emails / phone numbers / refresh tokens (in the file and against the
+// database), dangling references, project-owner mismatches, and changes the tables' triggers
+// would refuse (created_at of an existing row, un-revoking a session). Rows with a problem become
+// 'rejected'; in skip mode the records depending on a rejected or invalid one become 'skipped'.
+import type pg from "pg";
+import { ENTITIES, ENTITY_NAMES, type EntityName } from "./entities.ts";
+import { stageTable } from "./stage.ts";
+
+const s = stageTable;
+const problem = (entity: EntityName, field: string, select: string) =>
+  `insert into import_stage_problems (entity, ord, field, message) ${select.replaceAll("$E", `'${entity}'`).replaceAll("$F", `'${field}'`)}`;
+
+
+/** Rows sharing `key` (an expression over the stage row) with another row; names the other one. */
+function duplicates(entity: EntityName, field: string, key: string, message: string, onlyOk = true): string {
+  return problem(entity, field, `select $E, ord, $F, format('${message} (also %s[%s])', $E, case when ord = first_ord then second_ord else first_ord end)
+    from (select ord, count(*) over w n, min(ord) over w first_ord, nth_value(ord, 2) over (w order by ord rows between unbounded preceding and unbounded following) second_ord
+            from ${s(entity)} where ${key} is not null${onlyOk ? " and stage_status = 'ok'" : ""} window w as (partition by ${key})) d
+   where n > 1`);
+}
+
+function checkStatements(): string[] {
+  const sql: string[] = [];
+  for (const entity of ENTITY_NAMES) {
+    const def = ENTITIES[entity];
+    // Rows already imported by earlier batches, by legacy id.
+    sql.push(`update ${s(entity)} t set new_id = l.new_id from app_private.legacy_ids l
+      where l.entity = '${entity}' and l.legacy_id = t.legacy_id`);
+    sql.push(duplicates(entity, "id", "legacy_id", "duplicate legacy id", false));
+    for (const ref of def.references) {
+      sql.push(problem(entity, ref.key, `select $E, a.ord, $F, format('dangling reference: no ${ref.entity} record with id %s', a.${ref.column}_json)
+        from ${s(entity)} a where a.stage_status = 'ok' and a.${ref.column}_legacy is not null
+          and not exists (select from ${s(ref.entity)} b where b.legacy_id = a.${ref.column}_legacy)
+          and not exists (select from app_private.legacy_ids l where l.entity = '${ref.entity}' and l.legacy_id = a.${ref.column}_legacy)`));
+    }
+    if (def.fields.some((field) => field.key === "created_at")) {
+      sql.push(problem(entity, "created_at", `select $E, a.ord, $F, 'differs from the stored row''s created_at, which cannot change once a row exists'
+        from ${s(entity)} a join ${def.table} t on t.${def.pk} = a.new_id
+        where a.stage_status = 'ok' and a.created_at is not null and a.created_at <> t.created_at`));
+    }
+  }
+  // Unique among live users (citext: case-insensitive), in the file and against other rows.
+  for (const column of ["email", "phone_number"]) {
+    const norm = column === "email" ? "lower(x.email)" : "x.phone_number";
+    sql.push(duplicates("users", column, column === "email" ? "lower(email)" : column, `duplicate ${column.replace("_", " ")}`));
+    sql.push(problem("users", column, `select $E, a.ord, $F, '${column.replace("_", " ")} already used by another user'
+      from ${s("users")} a join app_public.users t on t.${column} = a.${column}${column === "email" ? "::citext" : ""} and t.deleted_at is null
+      where a.stage_status = 'ok' and t.user_id is distinct from a.new_id`));
+  }
+  // Legacy user ids of staged projects, from the file or from an earlier batch.
+  sql.push(duplicates("projects", "name", "(user_id_legacy, name)", "duplicate project name for the same user"));
+  sql.push(problem("projects", "name", `select $E, a.ord, $F, 'the user already has another project with this name'
+    from ${s("projects")} a
+    join app_private.legacy_ids lu on lu.entity = 'users' and lu.legacy_id = a.user_id_legacy
+    join app_public.projects t on t.user_id = lu.new_id and t.name = a.name and t.deleted_at is null
+    where a.stage_status = 'ok' and t.project_id is distinct from a.new_id`));
+  // A job's project must belong to the job's user (trigger SGPRJ).
+  sql.push(problem("ai_jobs", "project_id", `with owner as (
+        select distinct on (legacy_id) legacy_id, user_id_legacy from ${s("projects")} where legacy_id is not null order by legacy_id, ord
+      ), stored as (
+        select lp.legacy_id, lu.legacy_id user_id_legacy from app_private.legacy_ids lp
+          join app_public.projects t on t.project_id = lp.new_id
+          join app_private.legacy_ids lu on lu.entity = 'users' and lu.new_id = t.user_id
+         where lp.entity = 'projects')
+    select $E, a.ord, $F, format('project %s belongs to another user than %s', a.project_id_json, a.user_id_json)
+      from ${s("ai_jobs")} a left join owner o on o.legacy_id = a.project_id_legacy left join stored d on d.legacy_id = a.project_id_legacy
+     where a.stage_status = 'ok' and (o.legacy_id is not null or d.legacy_id is not null)
+       and coalesce(o.user_id_legacy, d.user_id_legacy) is distinct from a.user_id_legacy`));
+  sql.push(problem("ai_jobs", "completed_at", `select $E, a.ord, $F, 'before started_at'
+    from ${s("ai_jobs")} a where a.stage_status = 'ok' and a.completed_at < a.started_at`));
+  // Refresh token hashes are unique over all sessions.
+  sql.push(duplicates("sessions", "refresh_token", "refresh_token", "duplicate refresh token"));
+  sql.push(problem("sessions", "refresh_token", `select $E, a.ord, $F, 'refresh token already used by another session'
+    from ${s("sessions")} a join app_public.sessions t on t.refresh_token = a.refresh_token
+    where a.stage_status = 'ok' and t.session_id is distinct from a.new_id`));
+  sql.push(problem("sessions", "revoked_at", `select $E, a.ord, $F, 'the stored session is revoked; a revoked session cannot be reactivated'
+    from ${s("sessions")} a join app_public.sessions t on t.session_id = a.new_id
+    where a.stage_status = 'ok' and t.revoked_at is not null and a.revoked_at is null`));
+  for (const entity of ENTITY_NAMES) {
+    sql.push(`update ${s(entity)} a set stage_status = 'rejected'
+      where a.stage_status = 'ok' and exists (select from import_stage_problems p where p.entity = '${entity}' and p.ord = a.ord)`);
+  }
+  return sql;
+}
+
+/** Marks dependants of rows that will not be imported as 'skipped' (skip mode), in dependency order. */
+function cascadeStatements(): string[] {
+  const sql: string[] = [];
+  for (const entity of ENTITY_NAMES) {
+    for (const ref of ENTITIES[entity].references) {
+      sql.push(`update ${s(entity)} a set stage_status = 'skipped', stage_reason = format('depends on ${ref.entity}[%s], which is not imported', b.ord)
+        from (select legacy_id, min(ord) ord from ${s(ref.entity)} where stage_status <> 'ok' and legacy_id is not null group by legacy_id) b
+        where a.stage_status = 'ok' and a.${ref.column}_legacy = b.legacy_id
+          and not exists (select from ${s(ref.entity)} c where c.legacy_id = b.legacy_id and c.stage_status = 'ok')`);
+    }
+  }
+  return sql;
+}
+
+export async function runChecks(client: pg.ClientBase, skip: boolean): Promise<void> {
+  for (const statement of checkStatements()) await client.query(statement);
+  if (skip) for (const statement of cascadeStatements()) await client.query(statement);
+}
+
+/** Problem lines found in SQL, in file order, at most `limit`. */
+export async function sqlProblems(client: pg.ClientBase, limit: number): Promise<{ lines: string[]; total: number }> {
+  const order = `array_position(array['users','projects','ai_jobs','sessions'], entity), ord, field`;
+  const { rows } = await client.query<{ line: string }>(
+    `select format('%s[%s].%s: %s', entity, ord, field, message) as line from import_stage_problems order by ${order} limit $1`,
+    [limit],
+  );
+  const { rows: [count] } = await client.query<{ n: string }>("select count(*) n from import_stage_problems");
+  return { lines: rows.map((row) => row.line), total: Number(count!.n) };
+}
+
+export async function skippedLines(client: pg.ClientBase, limit: number): Promise<string[]> {
+  const parts = ENTITY_NAMES.map((entity, i) => `select ${i} e, ord, format('%s[%s]: skipped: %s', '${entity}', ord, stage_reason) line from ${s(entity)} where stage_status = 'skipped'`);
+  const { rows } = await client.query<{ line: string }>(`select line from (${parts.join(" union all ")}) x order by e, ord limit $1`, [limit]);
+  return rows.map((row) => row.line);
+}

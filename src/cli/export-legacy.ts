@@ -24,9 +24,9 @@ try {
     try {
       let batchId: string | undefined;
       if (values.batch) {
-        const isUuid = /^[0-9a-f-]{36}$/i.test(values.batch);
+        
         const { rows } = await client.query(
-          `select batch_id from app_private.import_batches where ${isUuid ? "batch_id = $1::uuid or " : ""}name = $1`,
+          `select batch_id from app_private.import_batches where batch_id::text = lower($1) or name = $1`,
           [values.batch],
         );
         if (rows.length !== 1) throw new Error(`no import batch with id or name ${JSON.stringify(values.batch)}`);

@@ -5,7 +5,7 @@ export class Progress {
   private readonly total: number;
   private readonly out: NodeJS.WriteStream;
   private readonly quiet: boolean;
-  private last = 0;
+  private last = Date.now();
   private readonly started = Date.now();
   private drawn = false;
 

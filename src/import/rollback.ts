@@ -25,9 +25,9 @@ export async function rollbackBatch(databaseUrl: string, batch: string): Promise
   const q = (sql: string, params: unknown[] = []) => client.query(sql, params);
   try {
     await q("begin");
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(batch);
+    
     const found = await q(
-      `select batch_id, name, status, finished_at from app_private.import_batches where ${isUuid ? "batch_id = $1::uuid or " : ""}name = $1 for update`,
+      `select batch_id, name, status, finished_at from app_private.import_batches where batch_id::text = lower($1) or name = $1 for update`,
       [batch],
     );
     if (found.rowCount !== 1) throw new Error(`no import batch with id or name ${JSON.stringify(batch)}`);
@@ -44,13 +44,18 @@ export async function rollbackBatch(databaseUrl: string, batch: string): Promise
     for (const entity of ENTITY_NAMES) {
       const def = ENTITIES[entity];
       // updated_at is set by a trigger to the writing transaction's start: later than the batch's
-      // finish only if something else wrote the row afterwards.
+      // finish only if something wrote the row afterwards; the rollback of a later batch that had
+      // touched the row does not count (it stamps the row with its own rolled_back_at).
       const { rows: [changed] } = await q(
         `select count(*)::int n from ${def.table} t join rollback_rows r on r.entity = '${entity}' and r.row_id = t.${def.pk}
-          where t.updated_at > (select finished_at from app_private.import_batches where batch_id = $1)`,
+          where t.updated_at > greatest(
+            (select finished_at from app_private.import_batches where batch_id = $1),
+            (select max(b.rolled_back_at) from app_private.import_row_versions v
+               join app_private.import_batches b on b.batch_id = v.batch_id and b.status = 'rolled_back'
+              where v.entity = r.entity and v.row_id = r.row_id))`,
         [batchId],
       );
-      if (changed.n) blockers.push(`${changed.n} ${entity} row(s) changed after the batch`);
+      if (changed.n) blockers.push(`${changed.n} ${entity} row(s) changed after the batch (through the API or by a later batch)`);
     }
     // Rows outside the batch referencing rows it created, through any foreign key.
     const { rows: fks } = await q(`

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   try {
     database = await openDatabase(config, log);
   } catch (error) {
-    log.fatal((error as Error).message);
+    // One plain line on stderr, no stack trace: the message names the problem (seed 000).
     console.error(`spendgate: ${(error as Error).message}`);
     process.exit(1);
   }

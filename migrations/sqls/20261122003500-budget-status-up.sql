@@ -37,8 +37,8 @@ create function app_public.budgets_budget_status(b app_public.budgets) returns a
   language sql stable
 as $$
   select
-    d.spent, greatest(b.daily_limit - d.spent, 0), app_private.percent_used(d.spent, b.daily_limit),
-    m.spent, greatest(b.monthly_limit - m.spent, 0), app_private.percent_used(m.spent, b.monthly_limit),
+    d.spent, case when b.daily_limit is not null then greatest(b.daily_limit - d.spent, 0) end, app_private.percent_used(d.spent, b.daily_limit),
+    m.spent, case when b.monthly_limit is not null then greatest(b.monthly_limit - m.spent, 0) end, app_private.percent_used(m.spent, b.monthly_limit),
     b.reserved_spending,
     d.resets_at, m.resets_at
   from

@@ -1,0 +1,81 @@
+-- Extra rows for the security suites, loaded after sql/seed-demo.sql (which covers users,
+-- projects, budgets, policies, requests, payments and ai_jobs). Every table gets live rows of
+-- alice (…8000-…03) and bob (…8000-…04), and soft-deleted rows of both, so that isolation and
+-- soft-delete checks are never vacuous. The suite fails when an exposed table has none.
+begin;
+
+-- A soft-deleted user.
+insert into app_public.users (user_id, email, role, deleted_at) values
+  ('00000000-0000-4000-8000-0000000000e1', 'erin@example.com', 'user', now() - interval '1 day');
+
+-- Soft-deleted rows in the tables the demo data fills.
+insert into app_public.projects (project_id, user_id, name, deleted_at) values
+  ('00000000-0000-4000-9000-0000000000a1', '00000000-0000-4000-8000-000000000003', 'Alice old project', now() - interval '1 day'),
+  ('00000000-0000-4000-9000-0000000000b1', '00000000-0000-4000-8000-000000000004', 'Bob old project', now() - interval '1 day'),
+  ('00000000-0000-4000-9000-0000000000b2', '00000000-0000-4000-8000-000000000004', 'Bob second project', null);
+insert into app_public.budgets (id, user_id, project_id, monthly_limit, deleted_at) values
+  ('00000000-0000-4000-a000-0000000000a1', '00000000-0000-4000-8000-000000000003', '00000000-0000-4000-9000-000000000002', 10, now() - interval '1 day'),
+  ('00000000-0000-4000-a000-0000000000b1', '00000000-0000-4000-8000-000000000004', '00000000-0000-4000-9000-000000000003', 10, now() - interval '1 day');
+insert into app_public.policies (id, user_id, project_id, deleted_at) values
+  ('00000000-0000-4000-b000-0000000000a1', '00000000-0000-4000-8000-000000000003', '00000000-0000-4000-9000-000000000002', now() - interval '1 day'),
+  ('00000000-0000-4000-b000-0000000000b1', '00000000-0000-4000-8000-000000000004', '00000000-0000-4000-9000-000000000003', now() - interval '1 day');
+insert into app_public.requests (request_id, user_id, project_id, api_provider, model_name, estimated_cost, status, deleted_at) values
+  ('00000000-0000-4000-c000-0000000000a1', '00000000-0000-4000-8000-000000000003', null, 'openai', 'gpt-4o-mini', 0.5, 'cancelled', now() - interval '1 day'),
+  ('00000000-0000-4000-c000-0000000000b1', '00000000-0000-4000-8000-000000000004', null, 'openai', 'gpt-4o-mini', 0.5, 'cancelled', now() - interval '1 day');
+insert into app_public.payments (payment_id, user_id, amount, currency, network, status, deleted_at) values
+  ('00000000-0000-4000-d000-0000000000a1', '00000000-0000-4000-8000-000000000003', 7, 'USD', 'card', 'failed', now() - interval '1 day'),
+  ('00000000-0000-4000-d000-0000000000b1', '00000000-0000-4000-8000-000000000004', 7, 'USD', 'card', 'failed', now() - interval '1 day');
+insert into app_public.ai_jobs (job_id, user_id, project_id, provider, model_name, status, cost, deleted_at) values
+  ('00000000-0000-4000-e000-0000000000a1', '00000000-0000-4000-8000-000000000003', null, 'openai', 'gpt-4o-mini', 'cancelled', null, now() - interval '1 day'),
+  ('00000000-0000-4000-e000-0000000000b1', '00000000-0000-4000-8000-000000000004', '00000000-0000-4000-9000-000000000003', 'openai', 'gpt-4o-mini', 'completed', 0.25, null),
+  ('00000000-0000-4000-e000-0000000000b2', '00000000-0000-4000-8000-000000000004', null, 'glm', 'glm-4', 'failed', null, now() - interval '1 day');
+
+-- Tables the demo data leaves empty.
+insert into app_public.api_keys (user_id, name, key_hash, key_prefix, deleted_at)
+select user_id::uuid, name, encode(public.digest(name, 'sha256'), 'hex'), 'sg_live_', deleted_at
+  from (values
+    ('00000000-0000-4000-8000-000000000003', 'alice-agent', null::timestamptz),
+    ('00000000-0000-4000-8000-000000000003', 'alice-retired', now() - interval '1 day'),
+    ('00000000-0000-4000-8000-000000000004', 'bob-agent', null),
+    ('00000000-0000-4000-8000-000000000004', 'bob-retired', now() - interval '1 day'),
+    ('00000000-0000-4000-8000-000000000005', 'carol-agent', null)
+  ) as k(user_id, name, deleted_at);
+
+insert into app_public.sessions (session_id, user_id, refresh_token, expires_at, deleted_at)
+select session_id::uuid, user_id::uuid, encode(public.digest(session_id, 'sha256'), 'hex'), now() + interval '30 days', deleted_at
+  from (values
+    ('00000000-0000-4000-f100-0000000000a1', '00000000-0000-4000-8000-000000000003', null::timestamptz),
+    ('00000000-0000-4000-f100-0000000000a2', '00000000-0000-4000-8000-000000000003', now() - interval '1 day'),
+    ('00000000-0000-4000-f100-0000000000b1', '00000000-0000-4000-8000-000000000004', null),
+    ('00000000-0000-4000-f100-0000000000b2', '00000000-0000-4000-8000-000000000004', now() - interval '1 day')
+  ) as s(session_id, user_id, deleted_at);
+
+insert into app_public.data_uploads (upload_id, user_id, file_name, file_size, file_type, status, validation_errors, deleted_at) values
+  ('00000000-0000-4000-f200-0000000000a1', '00000000-0000-4000-8000-000000000003', 'alice.csv', 1200, 'csv', 'completed', null, null),
+  ('00000000-0000-4000-f200-0000000000a2', '00000000-0000-4000-8000-000000000003', 'alice-old.json', 80, 'json', 'failed', '["bad row"]', now() - interval '1 day'),
+  ('00000000-0000-4000-f200-0000000000b1', '00000000-0000-4000-8000-000000000004', 'bob.json', 999, 'json', 'pending', null, null),
+  ('00000000-0000-4000-f200-0000000000b2', '00000000-0000-4000-8000-000000000004', 'bob-old.csv', 5, 'csv', 'failed', null, now() - interval '1 day');
+
+-- Users see only their approved recommendations; alice's pending one stays hidden from her.
+insert into app_public.recommendations (recommendation_id, user_id, type, title, status, approved_by, deleted_at) values
+  ('00000000-0000-4000-f300-0000000000a1', '00000000-0000-4000-8000-000000000003', 'education', 'Cap your daily spend', 'approved', '00000000-0000-4000-8000-000000000002', null),
+  ('00000000-0000-4000-f300-0000000000a2', '00000000-0000-4000-8000-000000000003', 'partner_offer', 'Cheaper tokens', 'pending', null, null),
+  ('00000000-0000-4000-f300-0000000000a3', '00000000-0000-4000-8000-000000000003', 'education', 'Old advice', 'approved', null, now() - interval '1 day'),
+  ('00000000-0000-4000-f300-0000000000b1', '00000000-0000-4000-8000-000000000004', 'education', 'Try a smaller model', 'approved', '00000000-0000-4000-8000-000000000002', null),
+  ('00000000-0000-4000-f300-0000000000b2', '00000000-0000-4000-8000-000000000004', 'partner_offer', 'Bob pending offer', 'pending', null, null),
+  ('00000000-0000-4000-f300-0000000000b3', '00000000-0000-4000-8000-000000000004', 'education', 'Bob old advice', 'approved', null, now() - interval '1 day');
+
+-- One profile per user (unique user_id): the soft-deleted one belongs to carol.
+insert into app_public.user_profiles (profile_id, user_id, persona_id, persona_name, signals_30d, deleted_at) values
+  ('00000000-0000-4000-f400-0000000000a1', '00000000-0000-4000-8000-000000000003', 2, 'Builder', '{"requests": 5}', null),
+  ('00000000-0000-4000-f400-0000000000b1', '00000000-0000-4000-8000-000000000004', 1, 'Explorer', '{"requests": 2}', null),
+  ('00000000-0000-4000-f400-0000000000c1', '00000000-0000-4000-8000-000000000005', 3, 'Trader', '{}', now() - interval '1 day');
+
+insert into app_public.persona_history (history_id, user_id, persona_id, persona_name, deleted_at) values
+  ('00000000-0000-4000-f500-0000000000a1', '00000000-0000-4000-8000-000000000003', 1, 'Explorer', null),
+  ('00000000-0000-4000-f500-0000000000a2', '00000000-0000-4000-8000-000000000003', 2, 'Builder', null),
+  ('00000000-0000-4000-f500-0000000000a3', '00000000-0000-4000-8000-000000000003', 4, 'Old', now() - interval '1 day'),
+  ('00000000-0000-4000-f500-0000000000b1', '00000000-0000-4000-8000-000000000004', 1, 'Explorer', null),
+  ('00000000-0000-4000-f500-0000000000b2', '00000000-0000-4000-8000-000000000004', 5, 'Old', now() - interval '1 day');
+
+commit;

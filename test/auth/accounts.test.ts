@@ -1,27 +1,17 @@
 // register / login / refreshSession / logout through HTTP, as a client uses them.
 import test from "ava";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { useTestGateway } from "../helpers/gateway.ts";
 
-let db: TestDatabase;
-let gateway: TestGateway;
-test.before(async () => {
-  db = await createTestDatabase();
-  gateway = await startTestGateway(db);
-});
-test.after.always(async () => {
-  await gateway?.close();
-  await db?.drop();
-});
+const ctx = useTestGateway();
 
 const TOKENS = "accessToken accessTokenExpiresAt refreshToken userId";
 const register = (email: string, password = "correct horse battery") =>
-  gateway.graphql(`mutation($input: RegisterInput!) { register(input: $input) { ${TOKENS} } }`, { input: { email, password } });
+  ctx.gateway.graphql(`mutation($input: RegisterInput!) { register(input: $input) { ${TOKENS} } }`, { input: { email, password } });
 const login = (email: string, password = "correct horse battery") =>
-  gateway.graphql(`mutation($input: LoginInput!) { login(input: $input) { ${TOKENS} } }`, { input: { email, password } });
+  ctx.gateway.graphql(`mutation($input: LoginInput!) { login(input: $input) { ${TOKENS} } }`, { input: { email, password } });
 const refresh = (refreshToken: string) =>
-  gateway.graphql(`mutation($t: String!) { refreshSession(input: {refreshToken: $t}) { ${TOKENS} } }`, { t: refreshToken });
-const me = (accessToken: string) => gateway.graphql("{ users { nodes { email role } } }", {}, { authorization: `Bearer ${accessToken}` });
+  ctx.gateway.graphql(`mutation($t: String!) { refreshSession(input: {refreshToken: $t}) { ${TOKENS} } }`, { t: refreshToken });
+const me = (accessToken: string) => ctx.gateway.graphql("{ users { nodes { email role } } }", {}, { authorization: `Bearer ${accessToken}` });
 
 test("register creates an account with a bcrypt hash and returns a working token pair", async (t) => {
   const response = await register("new@example.com");
@@ -30,7 +20,7 @@ test("register creates an account with a bcrypt hash and returns a working token
   t.regex(tokens.accessToken, /^eyJ/);
   t.regex(tokens.refreshToken, /^[A-Za-z0-9_-]{43}$/);
   t.deepEqual((await me(tokens.accessToken)).body.data, { users: { nodes: [{ email: "new@example.com", role: "user" }] } });
-  const { rows } = await db.ownerPool.query("select password_hash, (select refresh_token from app_public.sessions where user_id = u.user_id) as refresh from app_public.users u where email = 'new@example.com'");
+  const { rows } = await ctx.db.ownerPool.query("select password_hash, (select refresh_token from app_public.sessions where user_id = u.user_id) as refresh from app_public.users u where email = 'new@example.com'");
   t.regex(rows[0].password_hash, /^\$2a\$10\$/);
   t.not(rows[0].refresh, tokens.refreshToken, "only the refresh token's hash is stored");
   t.regex(rows[0].refresh, /^[0-9a-f]{64}$/);
@@ -45,7 +35,7 @@ test("register refuses a duplicate email (case-insensitively), a short password 
   t.regex(short.body.errors[0].message, /8 to 72 bytes/);
   const malformed = await register("not-an-email");
   t.is(malformed.body.errors[0].extensions.code, "23514");
-  const { rows } = await db.ownerPool.query("select count(*)::int as n from app_public.users where email in ('short@example.com', 'not-an-email')");
+  const { rows } = await ctx.db.ownerPool.query("select count(*)::int as n from app_public.users where email in ('short@example.com', 'not-an-email')");
   t.is(rows[0].n, 0, "a refused registration changes nothing");
 });
 
@@ -63,7 +53,7 @@ test("login gives the same error for an unknown email and a wrong password", asy
 
 test("login refuses a suspended account", async (t) => {
   await register("blocked@example.com");
-  await db.ownerPool.query("update app_public.users set account_status = 'suspended' where email = 'blocked@example.com'");
+  await ctx.db.ownerPool.query("update app_public.users set account_status = 'suspended' where email = 'blocked@example.com'");
   const response = await login("blocked@example.com");
   t.is(response.body.errors[0].extensions.code, "SGINA");
 });
@@ -86,13 +76,13 @@ test("refreshSession rotates the pair; the old refresh token stops working and i
 test("refreshSession refuses an unknown or expired refresh token", async (t) => {
   t.is((await refresh("made-up-token")).body.errors[0].extensions.code, "SGRTI");
   const tokens = (await register("expired@example.com")).body.data.register;
-  await db.ownerPool.query("update app_public.sessions set expires_at = now() - interval '1 second' where user_id = $1", [tokens.userId]);
+  await ctx.db.ownerPool.query("update app_public.sessions set expires_at = now() - interval '1 second' where user_id = $1", [tokens.userId]);
   t.is((await refresh(tokens.refreshToken)).body.errors[0].extensions.code, "SGRTE");
 });
 
 test("logout ends the session: its access and refresh tokens stop working", async (t) => {
   const tokens = (await register("logout@example.com")).body.data.register;
-  const response = await gateway.graphql("mutation { logout(input: {}) { result } }", {}, { authorization: `Bearer ${tokens.accessToken}` });
+  const response = await ctx.gateway.graphql("mutation { logout(input: {}) { result } }", {}, { authorization: `Bearer ${tokens.accessToken}` });
   t.deepEqual(response.body.data, { logout: { result: true } });
   t.is((await me(tokens.accessToken)).status, 401);
   t.is((await refresh(tokens.refreshToken)).body.errors[0].extensions.code, "SGRTR");

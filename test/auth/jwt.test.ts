@@ -2,25 +2,16 @@
 // JSON error, never a silent downgrade to the anonymous role.
 import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import test from "ava";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { startTestGateway, TEST_JWT_SECRET, type TestGateway } from "../helpers/gateway.ts";
+import { TEST_JWT_SECRET, useTestGateway } from "../helpers/gateway.ts";
 import { createUser } from "../helpers/users.ts";
 
-let db: TestDatabase;
-let gateway: TestGateway;
 let userId: string;
+const ctx = useTestGateway({}, async ({ db }) => {
+  userId = await createUser(db.ownerPool, "jwt@example.com");
+});
 const secret = new TextEncoder().encode(TEST_JWT_SECRET);
 const now = () => Math.floor(Date.now() / 1000);
 
-test.before(async () => {
-  db = await createTestDatabase();
-  gateway = await startTestGateway(db);
-  userId = await createUser(db.ownerPool, "jwt@example.com");
-});
-test.after.always(async () => {
-  await gateway?.close();
-  await db?.drop();
-});
 
 const ownEmail = "{ users { nodes { email } } }";
 
@@ -37,7 +28,7 @@ function token(claims: Record<string, unknown> = {}, options: { exp?: number; ia
 }
 
 async function rejects(t: any, bearer: string, message: RegExp, code = "invalid_token") {
-  const response = await gateway.graphql(ownEmail, {}, { authorization: `Bearer ${bearer}` });
+  const response = await ctx.gateway.graphql(ownEmail, {}, { authorization: `Bearer ${bearer}` });
   t.is(response.status, 401);
   t.is(response.headers.get("www-authenticate")?.startsWith('Bearer error="invalid_token"'), true);
   t.is(response.body.data, undefined, "no data at all, not an anonymous answer");
@@ -46,13 +37,13 @@ async function rejects(t: any, bearer: string, message: RegExp, code = "invalid_
 }
 
 test("a valid token reads the user's own row", async (t) => {
-  const response = await gateway.graphql(ownEmail, {}, { authorization: `Bearer ${await token()}` });
+  const response = await ctx.gateway.graphql(ownEmail, {}, { authorization: `Bearer ${await token()}` });
   t.is(response.status, 200);
   t.deepEqual(response.body.data, { users: { nodes: [{ email: "jwt@example.com" }] } });
 });
 
 test("without credentials the request is anonymous, which may not read users at all", async (t) => {
-  const response = await gateway.graphql(ownEmail);
+  const response = await ctx.gateway.graphql(ownEmail);
   t.is(response.status, 200);
   t.deepEqual(response.body.data, { users: null });
   t.is(response.body.errors?.[0]?.extensions?.code, "42501");
@@ -63,7 +54,7 @@ test("fails with an expired token", async (t) => {
 });
 
 test("accepts a token expired within the 30 s clock skew allowance", async (t) => {
-  const response = await gateway.graphql(ownEmail, {}, { authorization: `Bearer ${await token({}, { iat: now() - 600, exp: now() - 10 })}` });
+  const response = await ctx.gateway.graphql(ownEmail, {}, { authorization: `Bearer ${await token({}, { iat: now() - 600, exp: now() - 10 })}` });
   t.is(response.status, 200);
 });
 
@@ -106,21 +97,21 @@ test("fails with claims of the wrong type", async (t) => {
 test("fails with malformed tokens and headers", async (t) => {
   await rejects(t, "abc.def.ghi", /malformed/);
   await rejects(t, "only-one-part", /malformed/);
-  const response = await gateway.graphql(ownEmail, {}, { authorization: "Basic dXNlcjpwYXNz" });
+  const response = await ctx.gateway.graphql(ownEmail, {}, { authorization: "Basic dXNlcjpwYXNz" });
   t.is(response.status, 401);
   t.regex(response.body.errors[0].message, /Authorization header must be `Bearer <token>`/);
 });
 
 test("fails for a user that does not exist or was soft-deleted", async (t) => {
   await rejects(t, await token({ sub: "00000000-0000-4000-8000-000000000000" }), /does not exist or was deleted/, "unknown_user");
-  const goneId = await createUser(db.ownerPool, "gone@example.com");
-  await db.ownerPool.query("update app_public.users set deleted_at = now() where user_id = $1", [goneId]);
+  const goneId = await createUser(ctx.db.ownerPool, "gone@example.com");
+  await ctx.db.ownerPool.query("update app_public.users set deleted_at = now() where user_id = $1", [goneId]);
   await rejects(t, await token({ sub: goneId }), /does not exist or was deleted/, "unknown_user");
 });
 
 test("fails for a suspended user", async (t) => {
-  const suspendedId = await createUser(db.ownerPool, "suspended@example.com");
-  await db.ownerPool.query("update app_public.users set account_status = 'suspended' where user_id = $1", [suspendedId]);
+  const suspendedId = await createUser(ctx.db.ownerPool, "suspended@example.com");
+  await ctx.db.ownerPool.query("update app_public.users set account_status = 'suspended' where user_id = $1", [suspendedId]);
   await rejects(t, await token({ sub: suspendedId }), /account is suspended/, "unknown_user");
 });
 
@@ -130,10 +121,10 @@ test("fails when the token names a role the user does not have", async (t) => {
 
 test.serial("a bad token takes no connection from the API pool", async (t) => {
   const poolMetric = async () => {
-    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    const text = await (await fetch(`${ctx.gateway.url}/metrics`)).text();
     return Number(/spendgate_db_pool_connections_total\{pool="api"\} (\d+)/.exec(text)![1]);
   };
   const before = await poolMetric();
-  await Promise.all(Array.from({ length: 20 }, () => gateway.graphql(ownEmail, {}, { authorization: "Bearer x.y.z" })));
+  await Promise.all(Array.from({ length: 20 }, () => ctx.gateway.graphql(ownEmail, {}, { authorization: "Bearer x.y.z" })));
   t.is(await poolMetric(), before);
 });

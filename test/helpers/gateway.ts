@@ -4,7 +4,8 @@ import { loadConfig, type Config } from "../../src/config.ts";
 import { createTokenService, type TokenRole } from "../../src/auth/tokens.ts";
 import { createLogger } from "../../src/logger.ts";
 import { startGateway, type Gateway } from "../../src/server/gateway.ts";
-import type { TestDatabase } from "./database.ts";
+import test from "ava";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
 
@@ -65,4 +66,26 @@ export async function startTestGateway(db: TestDatabase, env: Record<string, str
       return { status: response.status, headers: response.headers, body };
     },
   };
+}
+
+/**
+ * Registers before/after hooks giving the calling test file its own database and gateway;
+ * the returned object is filled in by the time tests run. `setup` runs once both exist (ava
+ * runs a file's before hooks concurrently, so a second hook could not rely on them).
+ */
+export function useTestGateway(
+  env: Record<string, string> = {},
+  setup?: (state: { db: TestDatabase; gateway: TestGateway }) => Promise<void>,
+): { db: TestDatabase; gateway: TestGateway } {
+  const state = {} as { db: TestDatabase; gateway: TestGateway };
+  test.before(async () => {
+    state.db = await createTestDatabase();
+    state.gateway = await startTestGateway(state.db, env);
+    await setup?.(state);
+  });
+  test.after.always(async () => {
+    await state.gateway?.close();
+    await state.db?.drop();
+  });
+  return state;
 }

@@ -3,19 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import test from "ava";
 import { loadPlugins, PLUGINS_DIR } from "../../src/graphql/plugins.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { useTestGateway } from "../helpers/gateway.ts";
 
-let db: TestDatabase;
-let gateway: TestGateway;
-test.before(async () => {
-  db = await createTestDatabase();
-  gateway = await startTestGateway(db);
-});
-test.after.always(async () => {
-  await gateway?.close();
-  await db?.drop();
-});
+const ctx = useTestGateway();
 
 test("every plugins/*.ts file is loaded, in file-name order", async (t) => {
   const files = (await fs.readdir(PLUGINS_DIR)).filter((file) => file.endsWith(".ts")).sort();
@@ -28,7 +18,7 @@ test("every plugins/*.ts file is loaded, in file-name order", async (t) => {
 
 test("VersionPlugin's field answers through HTTP with the package version", async (t) => {
   const { version } = JSON.parse(await fs.readFile(new URL("../../package.json", import.meta.url), "utf8"));
-  const response = await gateway.graphql("{ version }");
+  const response = await ctx.gateway.graphql("{ version }");
   t.is(response.status, 200);
   t.deepEqual(response.body, { data: { version } });
 });

@@ -1,47 +1,37 @@
 import test from "ava";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { useTestGateway } from "../helpers/gateway.ts";
 
-let db: TestDatabase;
-let gateway: TestGateway;
-test.before(async () => {
-  db = await createTestDatabase();
-  gateway = await startTestGateway(db);
-});
-test.after.always(async () => {
-  await gateway?.close();
-  await db?.drop();
-});
+const ctx = useTestGateway();
 
 test.serial("GET /healthz answers 200 while the process lives", async (t) => {
-  const response = await fetch(`${gateway.url}/healthz`);
+  const response = await fetch(`${ctx.gateway.url}/healthz`);
   t.is(response.status, 200);
   t.deepEqual(await response.json(), { status: "ok" });
 });
 
 test.serial("GET /readyz answers 200 when the database answers and every migration is applied", async (t) => {
-  const response = await fetch(`${gateway.url}/readyz`);
+  const response = await fetch(`${ctx.gateway.url}/readyz`);
   t.is(response.status, 200);
   t.deepEqual(await response.json(), { status: "ready" });
 });
 
 test.serial("GET /readyz answers 503 naming the pending migration when one is not applied", async (t) => {
-  const { rows } = await db.ownerPool.query<{ name: string }>("delete from public.migrations where id = (select max(id) from public.migrations) returning name");
+  const { rows } = await ctx.db.ownerPool.query<{ name: string }>("delete from public.migrations where id = (select max(id) from public.migrations) returning name");
   try {
-    const response = await fetch(`${gateway.url}/readyz`);
+    const response = await fetch(`${ctx.gateway.url}/readyz`);
     t.is(response.status, 503);
     const body = (await response.json()) as { reason: string; pending: string[] };
     t.is(body.reason, "migrations pending");
     t.deepEqual(body.pending, [rows[0]!.name]);
   } finally {
-    await db.ownerPool.query("insert into public.migrations (name, run_on) values ($1, now())", [rows[0]!.name]);
+    await ctx.db.ownerPool.query("insert into public.migrations (name, run_on) values ($1, now())", [rows[0]!.name]);
   }
-  t.is((await fetch(`${gateway.url}/readyz`)).status, 200);
+  t.is((await fetch(`${ctx.gateway.url}/readyz`)).status, 200);
 });
 
 test.serial("GET /metrics exposes pool connections, request counts and GraphQL latency in Prometheus format", async (t) => {
-  await gateway.graphql("{ version }");
-  const response = await fetch(`${gateway.url}/metrics`);
+  await ctx.gateway.graphql("{ version }");
+  const response = await fetch(`${ctx.gateway.url}/metrics`);
   t.is(response.status, 200);
   t.regex(response.headers.get("content-type") ?? "", /^text\/plain/);
   const text = await response.text();
@@ -56,7 +46,7 @@ test.serial("GET /metrics exposes pool connections, request counts and GraphQL l
 });
 
 test.serial("unknown paths get a JSON 404 and security headers", async (t) => {
-  const response = await fetch(`${gateway.url}/nope`);
+  const response = await fetch(`${ctx.gateway.url}/nope`);
   t.is(response.status, 404);
   t.deepEqual(await response.json(), { errors: [{ message: "Not found" }] });
   t.truthy(response.headers.get("content-security-policy"));
@@ -65,7 +55,7 @@ test.serial("unknown paths get a JSON 404 and security headers", async (t) => {
 });
 
 test.serial("Ruru is served at /graphiql outside production with a CSP that allows its scripts", async (t) => {
-  const response = await fetch(`${gateway.url}/graphiql`);
+  const response = await fetch(`${ctx.gateway.url}/graphiql`);
   t.is(response.status, 200);
   t.regex(await response.text(), /ruru/i);
   t.regex(response.headers.get("content-security-policy") ?? "", /script-src 'self' 'unsafe-inline'/);

@@ -17,6 +17,8 @@ export function installHelmet(app: Express): void {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
+        // Ruru is a development tool, usually on plain http://localhost: do not upgrade its requests.
+        "upgrade-insecure-requests": null,
       },
     },
   });

@@ -229,8 +229,12 @@ export const LEAK_PATTERNS: RegExp[] = [
   /\bstack\b/i,
 ];
 
-/** Patterns from LEAK_PATTERNS found in a response's errors (row data is not checked). */
-export function leaks(body: { errors?: unknown }): string[] {
-  const text = JSON.stringify(body.errors ?? []);
+/**
+ * Patterns from LEAK_PATTERNS found in a response's errors (row data is not checked). `echoes`
+ * are the client's own input values: an error quoting them back ("got invalid value ...") is fine.
+ */
+export function leaks(body: { errors?: unknown }, echoes: string[] = []): string[] {
+  let text = JSON.stringify(body.errors ?? []);
+  for (const echo of echoes) text = text.split(JSON.stringify(echo).slice(1, -1)).join("<input>").split(echo).join("<input>");
   return LEAK_PATTERNS.filter((pattern) => pattern.test(text)).map(String);
 }

@@ -40,6 +40,9 @@ function measure(set: SelectionSetNode, fragments: Map<string, FragmentDefinitio
   for (const selection of set.selections) {
     let inner: Measure | undefined;
     if (selection.kind === Kind.FIELD) {
+      // Introspection (__schema, __type, __typename) is governed by GRAPHQL_INTROSPECTION, not
+      // by these limits: the standard introspection query that Ruru sends is 15 levels deep.
+      if (selection.name.value.startsWith("__")) continue;
       total.fields++;
       if (selection.alias) total.aliases++;
       const child = selection.selectionSet ? measure(selection.selectionSet, fragments, visiting) : { depth: 0, aliases: 0, fields: 0 };

@@ -1,6 +1,7 @@
 // Limits enforced before an operation runs: depth, aliases, fields, body size, batching, and rate
 // limits on login/register attempts and API keys (429 with Retry-After).
 import test from "ava";
+import { getIntrospectionQuery } from "postgraphile/graphql";
 import { useTestGateway } from "../helpers/gateway.ts";
 import { createUser } from "../helpers/users.ts";
 
@@ -22,6 +23,12 @@ test("a query deeper than GRAPHQL_MAX_DEPTH is rejected before execution", async
   const deep = await ctx.gateway.graphql("query Deep { projects { nodes { user { projects { nodes { name } } } } } }");
   t.deepEqual(messages(deep.body), ["operation Deep is 6 levels deep; the limit is 4"]);
   t.is(deep.body.data, undefined);
+});
+
+test("the standard introspection query (as Ruru sends it) is not subject to the depth limit", async (t) => {
+  const response = await ctx.gateway.graphql(getIntrospectionQuery());
+  t.is(response.body.errors, undefined);
+  t.truthy(response.body.data.__schema.queryType);
 });
 
 test("depth through fragments is counted, and cyclic fragments do not hang the check", async (t) => {

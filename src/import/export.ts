@@ -45,7 +45,7 @@ export function rebuildRecord(entity: EntityName, row: Row): JsonObject {
   record.id = legacy.id ?? row.legacy_id;
   def.fields.forEach((field, i) => {
     const text = row[`f${i}`] ?? null;
-    if (field.key in raw) {
+    if (Object.hasOwn(raw, field.key)) {
       const original = parseExact(raw[field.key] as string);
       const converted = field.kind.toColumn(original);
       // json columns keep raw only for number spellings jsonb rewrites: always the original.
@@ -63,7 +63,7 @@ export function rebuildRecord(entity: EntityName, row: Row): JsonObject {
   def.references.forEach((ref, i) => {
     const target = row[`r${i}`] ?? null;
     const current = target === null ? null : parseExact(target);
-    if (ref.key in raw) {
+    if (Object.hasOwn(raw, ref.key)) {
       const original = parseExact(raw[ref.key] as string);
       const id = legacyIdText(original);
       if (current !== null && "text" in id && id.text === (legacyIdText(current) as { text: string }).text) {
@@ -89,9 +89,14 @@ export async function forEachRecord(
   const cursor = `import_export_${entity}`;
   await client.query(`declare ${cursor} no scroll cursor for ${selectSql(entity, scope)}`, scope.params ?? []);
   let count = 0;
+  // The next batch is requested before this one is processed: the server reads while we rebuild.
+  const fetch = () => client.query<Row>(`fetch 10000 from ${cursor}`);
+  let next = fetch();
   for (;;) {
-    const { rows } = await client.query<Row>(`fetch 5000 from ${cursor}`);
+    const { rows } = await next;
     if (rows.length === 0) break;
+    next = fetch();
+    next.catch(() => undefined); // awaited on the next turn
     for (const row of rows) {
       await fn(rebuildRecord(entity, row));
       count++;

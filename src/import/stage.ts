@@ -6,6 +6,7 @@ import type pg from "pg";
 import { ENTITIES, ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { copyIn, copyValue } from "./copy.ts";
 import { serialize } from "./json.ts";
+import { uuidv7 } from "./uuid.ts";
 import type { StagedRecord } from "./validate.ts";
 
 export const stageTable = (entity: EntityName) => `import_stage_${entity}`;
@@ -21,11 +22,10 @@ export async function createStageTables(client: pg.ClientBase): Promise<void> {
       ...def.references.flatMap((ref) => [`${ref.column}_legacy text`, `${ref.column}_json text`]),
       "legacy jsonb",
       "h bigint not null",
-      // Filled by the checks and the merge.
+      // A fresh time-ordered uuid; the checks replace it with the existing row's for known records.
+      "new_id uuid not null",
+      // Filled by the checks (skip mode).
       "stage_reason text",
-      "new_id uuid",
-      ...def.references.map((ref) => `${ref.column} uuid`),
-      "stage_action text",
     ];
     await client.query(`create temp table ${stageTable(name)} (${columns.join(", ")}) on commit drop`);
   }
@@ -48,7 +48,6 @@ export class Stager {
   }
 
   add(entity: EntityName, record: StagedRecord): Promise<void> | undefined {
-    const def = ENTITIES[entity];
     const values = [
       String(record.index),
       copyValue(record.legacyId),
@@ -57,8 +56,8 @@ export class Stager {
       ...record.refs.flatMap((ref) => [copyValue(ref.legacyId), copyValue(ref.json)]),
       copyValue(record.valid ? serialize(record.legacy) : null),
       record.hash.toString(),
+      uuidv7(),
     ];
-    void def;
     const line = `${values.join("\t")}\n`;
     let buffer = this.buffers.get(entity);
     if (!buffer) this.buffers.set(entity, (buffer = []));
@@ -66,7 +65,11 @@ export class Stager {
     const size = (this.sizes.get(entity) ?? 0) + line.length;
     this.sizes.set(entity, size);
     if (size < CHUNK_BYTES) return undefined;
-    return this.flush(entity);
+    // Send this chunk, but only wait for the previous one: the server loads a chunk while we
+    // parse the next (two cores busy), and at most two chunks are held in memory.
+    const previous = this.inFlight;
+    this.flush(entity);
+    return previous;
   }
 
   flush(entity: EntityName): Promise<void> {
@@ -79,10 +82,11 @@ export class Stager {
       "ord", "legacy_id", "stage_status",
       ...def.fields.map((field) => field.column),
       ...def.references.flatMap((ref) => [`${ref.column}_legacy`, `${ref.column}_json`]),
-      "legacy", "h",
+      "legacy", "h", "new_id",
     ];
     const data = Buffer.from(lines.join(""), "utf8");
     this.inFlight = this.inFlight.then(() => copyIn(this.client, `copy ${stageTable(entity)} (${columns.join(", ")}) from stdin`, data));
+    this.inFlight.catch(() => undefined); // surfaced by the next add() or by finish()
     return this.inFlight;
   }
 

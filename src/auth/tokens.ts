@@ -88,6 +88,7 @@ function toAuthError(error: unknown): AuthError {
     return new AuthError("invalid_token", `token claim ${error.claim} is invalid`);
   }
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new AuthError("invalid_token", "token signature is invalid");
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return new AuthError("invalid_token", "no key of the identity provider matches this token");
   if (error instanceof joseErrors.JOSEError) return new AuthError("invalid_token", "token is malformed or not verifiable");
   return new AuthError("invalid_token", "token is malformed");
 }

@@ -50,6 +50,7 @@ export async function readLegacyFile(file: string, handlers: ReadHandlers): Prom
   const keys: (string | undefined)[] = [];
   let duplicates: string[] = [];
   let pending: Promise<void> | undefined;
+  let failure: Error | undefined; // a failed record handler (e.g. a COPY), not a JSON error
 
   const add = (value: JsonValue) => {
     if (stack.length === 0) return finish(value);
@@ -72,7 +73,10 @@ export async function readLegacyFile(file: string, handlers: ReadHandlers): Prom
         pending = undefined;
         parser.resume();
       });
-      pending.catch((error) => parser.destroy(error));
+      pending.catch((error: Error) => {
+        failure = error;
+        parser.destroy(error);
+      });
     }
   };
 
@@ -153,7 +157,7 @@ export async function readLegacyFile(file: string, handlers: ReadHandlers): Prom
 
   await new Promise<void>((resolve, reject) => {
     source.on("error", reject);
-    parser.on("error", (error: Error) => reject(new Error(`not valid JSON: ${error.message}`)));
+    parser.on("error", (error: Error) => reject(failure ?? new Error(`not valid JSON: ${error.message}`)));
     parser.on("data", onToken);
     parser.on("end", () => (pending ? pending.then(resolve, reject) : resolve()));
     source.pipe(parser);

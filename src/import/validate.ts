@@ -91,11 +91,11 @@ export function stageRecord(
       return;
     }
     const input = record[field.key]!;
-    const converted = field.kind.toColumn(input === null ? null : input);
     if (input === null) {
       if (field.required || field.notNull) problem(field.key, "must not be null");
       return;
     }
+    const converted = field.kind.toColumn(input);
     if ("problem" in converted) return problem(field.key, converted.problem);
     staged.columns[i] = converted.text;
     if (field.kind.needsRaw(input, converted.text)) raw[field.key] = serialize(input);

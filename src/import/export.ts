@@ -118,7 +118,7 @@ export async function exportLegacyFile(client: pg.ClientBase, file: string, batc
   const out = fs.createWriteStream(file);
   const failed = new Promise<never>((_, reject) => out.on("error", reject));
   const write = async (text: string) => {
-    if (!out.write(text)) await Promise.race([new Promise((resolve) => out.once("drain", resolve)), failed]);
+    if (!out.write(text)) await Promise.race([new Promise<void>((resolve) => out.once("drain", () => resolve())), failed]);
   };
   const counts = {} as Record<EntityName, number>;
   await client.query("begin isolation level repeatable read read only");

@@ -62,7 +62,7 @@ export async function generateLegacyFile(file: string, options: GenerateOptions)
     if (buffer.length < 1 << 20) return;
     const chunk = buffer;
     buffer = "";
-    if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
   };
 
   const userId = (i: number) => (i % 2 ? String(i + 1) : j(`u-${i + 1}${edge && i % 10 === 0 ? "-ü" : ""}`));

@@ -25,6 +25,8 @@ export interface ImportOptions {
   /** Most problem lines kept and printed (all are counted). */
   reportLimit?: number;
   quiet?: boolean;
+  /** Test hook: runs on the import's connection after the merge, before verification. */
+  afterMerge?: (client: pg.ClientBase) => Promise<void>;
   /** Test hook: runs on the import's connection right before COMMIT. */
   beforeCommit?: (backendPid: number) => Promise<void>;
 }
@@ -134,6 +136,7 @@ export async function importLegacyFile(options: ImportOptions): Promise<ImportRe
     const merged = await mergeAll(client, batch!.batch_id);
     for (const entity of ENTITY_NAMES) Object.assign(counts[entity], merged[entity]);
 
+    await options.afterMerge?.(client);
     progress.phase("verifying counts and checksums");
     await verify(client, counts);
     await client.query("update app_private.import_batches set finished_at = clock_timestamp(), counts = $2 where batch_id = $1", [

@@ -35,3 +35,42 @@ test("an import whose database backend is killed before COMMIT leaves nothing, a
   t.true(rerun.ok, rerun.error);
   t.is(await count(db.ownerPool, "app_public.ai_jobs"), 1000);
 });
+
+test("a row that differs from its input record after the merge fails verification and nothing is written", async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  const file = tempFile("verify.json");
+  await generateLegacyFile(file, { users: 50, projects: 50, aiJobs: 50, sessions: 50, seed: 5, edgeCases: true });
+  const before = await fingerprint(db.ownerPool);
+  const result = await importLegacyFile({
+    databaseUrl: db.ownerUrl,
+    file,
+    quiet: true,
+    // Stands for any merge bug or interference: one extra field of one project changes.
+    afterMerge: async (client) => {
+      await client.query(`update app_public.projects set legacy = jsonb_set(legacy, '{extra,tampered}', 'true')
+        where project_id = (select project_id from app_public.projects order by project_id limit 1)`);
+    },
+  });
+  t.false(result.ok);
+  t.is(result.error, "projects: checksum of the imported rows differs from the input's");
+  t.deepEqual(await fingerprint(db.ownerPool), before);
+});
+
+test("a missing row fails the count verification", async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  const file = tempFile("count.json");
+  await generateLegacyFile(file, { users: 20, projects: 20, aiJobs: 20, sessions: 20, seed: 6 });
+  const result = await importLegacyFile({
+    databaseUrl: db.ownerUrl,
+    file,
+    quiet: true,
+    afterMerge: async (client) => {
+      await client.query("delete from app_public.sessions where session_id = (select min(session_id::text)::uuid from app_public.sessions)");
+    },
+  });
+  t.false(result.ok);
+  t.regex(result.error!, /^sessions: 20 records to import but 19 rows found/);
+  t.is(await count(db.ownerPool, "app_public.sessions"), 0);
+});

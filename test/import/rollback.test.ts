@@ -1,6 +1,7 @@
 // Reversible: a batch is rolled back as a whole, restoring updated rows and removing inserted
 // ones, and only when no later change depends on it.
 import test from "ava";
+import fs from "node:fs";
 import { createTestDatabase } from "../helpers/database.ts";
 import { importLegacyFile } from "../../src/import/importer.ts";
 import { rollbackBatch } from "../../src/import/rollback.ts";
@@ -31,6 +32,17 @@ test("a changed file updates the changed rows, and rolling it back restores thei
   t.like(second.counts.projects, { inserted: 1, updated: 1, unchanged: 0 });
   const { rows } = await db.ownerPool.query("select tier::text, legacy->'extra'->>'nickname' nick from app_public.users where email = 'one@example.com'");
   t.deepEqual(rows[0], { tier: "pro", nick: "changed" });
+
+  // Export of one batch: the records it inserted or updated, as the file had them.
+  const out = tempFile("v2.json");
+  const exported = await runCli("export-legacy", [out, "--batch", "v2"], db.ownerUrl);
+  t.is(exported.code, 0, exported.stderr);
+  t.deepEqual(JSON.parse(fs.readFileSync(out, "utf8")), {
+    users: [v2.users[0], v2.users[2]],
+    projects: v2.projects,
+    ai_jobs: [],
+    sessions: [],
+  });
 
   const run = await runCli("import-rollback", ["v2"], db.ownerUrl);
   t.is(run.code, 0, run.stderr);

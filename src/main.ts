@@ -1,20 +1,11 @@
 // `npm start`: validate the configuration, reach (or boot) PostgreSQL, migrate, serve; on
 // SIGTERM/SIGINT drain HTTP, stop the worker, close the pools and the embedded database, exit 0.
-import { ConfigError, describeConfig, loadConfig, type Config } from "./config.ts";
+import { loadConfigOrExit } from "./cli/withDatabase.ts";
+import { describeConfig, type Config } from "./config.ts";
 import { openDatabase, type DatabaseTarget } from "./database/connect.ts";
 import { prepareDatabase } from "./database/prepare.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { Gateway } from "./server/gateway.ts";
-
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`spendgate: ${error.message}`);
-    process.exit(2);
-  }
-}
 
 /** Start-up (seed 004 M-2); a failure is one plain line on stderr, without a stack trace. */
 async function start(config: Config, log: Logger): Promise<{ database: DatabaseTarget; gateway: Gateway }> {
@@ -39,7 +30,7 @@ async function start(config: Config, log: Logger): Promise<{ database: DatabaseT
   }
 }
 
-const config = configOrExit();
+const config = loadConfigOrExit();
 const log = createLogger(config.logLevel);
 log.info({ config: describeConfig(config) }, "starting spendgate");
 const started = start(config, log);

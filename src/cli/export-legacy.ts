@@ -3,7 +3,7 @@
 // batch created or updated), streaming, from one consistent snapshot.
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { withOwnerDatabase } from "../import/database.ts";
+import { withOwnerDatabase } from "./withDatabase.ts";
 import { exportLegacyFile } from "../import/export.ts";
 
 let args;

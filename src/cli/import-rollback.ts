@@ -1,7 +1,7 @@
 // npm run import:rollback -- BATCH   (batch id or name, as printed by npm run import)
 // Removes the rows the batch created and restores those it updated, in one transaction; refuses
 // when later changes depend on them (docs/legacy-import.md).
-import { withOwnerDatabase } from "../import/database.ts";
+import { withOwnerDatabase } from "./withDatabase.ts";
 import { rollbackBatch } from "../import/rollback.ts";
 
 const batch = process.argv[2];

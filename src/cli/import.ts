@@ -3,7 +3,7 @@
 // import was refused or failed (nothing written), 2 on a usage error.
 import { parseArgs } from "node:util";
 import { ENTITY_NAMES } from "../import/entities.ts";
-import { withOwnerDatabase } from "../import/database.ts";
+import { withOwnerDatabase } from "./withDatabase.ts";
 import { importLegacyFile } from "../import/importer.ts";
 
 const USAGE = "usage: npm run import -- FILE [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]";

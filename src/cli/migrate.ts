@@ -6,11 +6,8 @@
 // CONFIRM_PRODUCTION_MIGRATION=true (migrations/sql-migration.cjs).
 import fs from "node:fs/promises";
 import path from "node:path";
-import { loadConfig } from "../config.ts";
-import { openDatabase } from "../database/connect.ts";
 import { MIGRATIONS_DIR, runMigrations, type MigrationCommand } from "../database/migrate.ts";
-import { prepareDatabase } from "../database/prepare.ts";
-import { createLogger } from "../logger.ts";
+import { withDatabase } from "./withDatabase.ts";
 
 const [command, name] = process.argv.slice(2);
 
@@ -27,16 +24,13 @@ async function createMigration(migrationName: string | undefined): Promise<void>
 }
 
 async function run(direction: MigrationCommand): Promise<void> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel);
-  const database = await openDatabase(config, log);
-  try {
-    if (direction === "up") await prepareDatabase(database, log);
-    else await runMigrations(database.ownerUrl, direction);
-    console.log(direction === "up" ? "migrations applied" : "rolled back the most recent migration");
-  } finally {
-    await database.embedded?.stop();
-  }
+  await withDatabase(
+    async ({ database }) => {
+      if (direction !== "up") await runMigrations(database.ownerUrl, direction);
+      console.log(direction === "up" ? "migrations applied" : "rolled back the most recent migration");
+    },
+    { migrate: direction === "up" },
+  );
 }
 
 try {

@@ -4,21 +4,15 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { loadConfig } from "../config.ts";
-import { openDatabase } from "../database/connect.ts";
 import { PROJECT_ROOT } from "../database/migrate.ts";
-import { prepareDatabase } from "../database/prepare.ts";
-import { createLogger } from "../logger.ts";
+import { withDatabase } from "./withDatabase.ts";
 
-const config = loadConfig();
-if (config.isProduction) {
-  console.error("spendgate: the demo data is never loaded in production (NODE_ENV=production)");
-  process.exit(1);
-}
-const log = createLogger(config.logLevel);
-const database = await openDatabase(config, log);
-try {
-  await prepareDatabase(database, log);
+await withDatabase(async ({ config, database }) => {
+  if (config.isProduction) {
+    console.error("spendgate: the demo data is never loaded in production (NODE_ENV=production)");
+    process.exitCode = 1;
+    return;
+  }
   const client = new pg.Client({ connectionString: database.ownerUrl });
   await client.connect();
   try {
@@ -27,6 +21,4 @@ try {
     await client.end();
   }
   console.log("demo data loaded (logins are listed at the top of sql/seed-demo.sql)");
-} finally {
-  await database.embedded?.stop();
-}
+});

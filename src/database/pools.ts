@@ -17,5 +17,8 @@ export function createPool(connectionString: string, name: string, config: Confi
   // An idle client whose server goes away (restart, network cut) emits "error" on the pool.
   // Unhandled, that event would kill the process; the pool drops the client and reconnects on demand.
   pool.on("error", (error) => log.warn({ pool: name, err: error.message }, "idle database client failed"));
+  // A checked-out client can fail too (server restart mid-query): without a listener its "error"
+  // event would also be fatal. The query in flight still rejects and is handled by its caller.
+  pool.on("connect", (client) => client.on("error", (error) => log.warn({ pool: name, err: error.message }, "database client failed")));
   return pool;
 }

@@ -38,9 +38,9 @@ interface Credentials {
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedCluster> {
-  const { log } = options;
+  const { dir, log } = options;
   const runningAsRoot = process.getuid?.() === 0;
-  const dir = runningAsRoot ? await reachableDataDirectory(options.dir, log) : options.dir;
+  if (runningAsRoot) await assertReachableByOtherUsers(path.dirname(dir));
 
   const credentials = await loadOrCreateCredentials(`${dir}.credentials.json`);
   const port = options.port ?? (await findFreePort(portForDirectory(dir)));
@@ -157,28 +157,17 @@ function isPortFree(port: number): Promise<boolean> {
   });
 }
 
-/**
- * As root the cluster runs as `postgres`, which needs search (x) permission on every parent of
- * the data directory. A checkout under a private home (/root is mode 700) does not have it: rather
- * than loosening the permissions of the user's folders, the data then lives in a folder of its
- * own under /var/tmp, named after the configured path, so it is found again at the next start.
- */
-async function reachableDataDirectory(dir: string, log: Logger): Promise<string> {
-  const blocking = await firstUnsearchableParent(path.dirname(dir));
-  if (!blocking) return dir;
-  const fallback = path.join("/var/tmp", `spendgate-${createHash("sha256").update(path.resolve(dir)).digest("hex").slice(0, 12)}`, "pg");
-  log.warn(
-    { configured: dir, used: fallback, blocking },
-    `running as root: PostgreSQL runs as the "postgres" user, which cannot reach ${dir} (${blocking} is not searchable by other users); using ${fallback} instead (set EMBEDDED_PG_DIR to choose)`,
-  );
-  await fs.mkdir(path.dirname(fallback), { recursive: true, mode: 0o755 });
-  return fallback;
-}
-
-async function firstUnsearchableParent(folder: string): Promise<string | undefined> {
+/** As root the cluster runs as `postgres`, which needs search (x) permission on every parent. */
+async function assertReachableByOtherUsers(folder: string): Promise<void> {
   await fs.mkdir(folder, { recursive: true });
   for (let current = path.resolve(folder); ; current = path.dirname(current)) {
-    if (((await fs.stat(current)).mode & fsConstants.S_IXOTH) === 0) return current;
-    if (current === path.dirname(current)) return undefined;
+    const stat = await fs.stat(current);
+    if ((stat.mode & fsConstants.S_IXOTH) === 0) {
+      throw new Error(
+        `running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot reach ${folder} ` +
+          `because ${current} is not searchable by other users (chmod o+x ${current}, or set EMBEDDED_PG_DIR to a folder such as /var/tmp/spendgate)`,
+      );
+    }
+    if (current === path.dirname(current)) return;
   }
 }

@@ -157,7 +157,12 @@ function isPortFree(port: number): Promise<boolean> {
   });
 }
 
-/** As root the cluster runs as `postgres`, which needs search (x) permission on every parent. */
+/**
+ * As root the cluster runs as `postgres`, which needs search (x) permission on every parent of
+ * the data directory and of node_modules (the PostgreSQL programs live there). A checkout under
+ * a private folder (mode 700) fails here with the command that fixes it, rather than with
+ * initdb's EACCES, and we do not loosen the permissions of the user's folders ourselves.
+ */
 async function assertReachableByOtherUsers(folder: string): Promise<void> {
   await fs.mkdir(folder, { recursive: true });
   for (let current = path.resolve(folder); ; current = path.dirname(current)) {
@@ -165,7 +170,8 @@ async function assertReachableByOtherUsers(folder: string): Promise<void> {
     if ((stat.mode & fsConstants.S_IXOTH) === 0) {
       throw new Error(
         `running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot reach ${folder} ` +
-          `because ${current} is not searchable by other users (chmod o+x ${current}, or set EMBEDDED_PG_DIR to a folder such as /var/tmp/spendgate)`,
+          `(nor the PostgreSQL programs in node_modules) because ${current} is not searchable by other users: ` +
+          `run \`chmod o+x ${current}\` (search permission only, not read) or set DATABASE_URL`,
       );
     }
     if (current === path.dirname(current)) return;

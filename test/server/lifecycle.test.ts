@@ -25,6 +25,31 @@ test.serial("an unparsable DATABASE_URL stops start-up naming the variable", asy
   t.is(run.output().trim(), "spendgate: invalid configuration:\n  - DATABASE_URL: not a URL (expected postgres://user:password@host:5432/database)");
 });
 
+test.serial("in a private folder: as root start-up stops with the command that fixes it, otherwise it just works", async (t) => {
+  const privateDir = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-private-")); // mode 700
+  try {
+    if (process.getuid?.() !== 0) {
+      // The cluster runs as this very user, who can reach its own private folder.
+      const port = await freePort();
+      const run = spawnNode(MAIN, { DATA_DIR: path.join(privateDir, "data"), PORT: String(port) });
+      await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200);
+      run.child.kill("SIGTERM");
+      t.deepEqual(await run.exited, { code: 0, signal: null });
+      return;
+    }
+    const run = spawnNode(MAIN, { DATA_DIR: path.join(privateDir, "data"), PORT: "0" });
+    t.is((await run.exited).code, 1);
+    t.is(
+      run.output().trim().split("\n").at(-1),
+      `spendgate: running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot reach ${privateDir}/data ` +
+        `(nor the PostgreSQL programs in node_modules) because ${privateDir} is not searchable by other users: ` +
+        `run \`chmod o+x ${privateDir}\` (search permission only, not read) or set DATABASE_URL`,
+    );
+  } finally {
+    await fs.rm(privateDir, { recursive: true, force: true });
+  }
+});
+
 test.serial("with no DATABASE_URL it boots the embedded PostgreSQL; SIGTERM exits 0 and a restart finds the data", async (t) => {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-start-"));
   await fs.chmod(dataDir, 0o755); // as root, the embedded cluster runs as `postgres`

@@ -2,7 +2,9 @@
 // transaction, after switching to the caller's role and setting the caller's claims locally.
 // Shared by the schema tests; also seeds users and projects directly as the owner.
 import { randomUUID } from "node:crypto";
+import test from "ava";
 import pg from "pg";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 export type ApiRole = "spendgate_anonymous" | "spendgate_user" | "spendgate_operator" | "spendgate_admin";
 
@@ -83,4 +85,22 @@ export async function sqlState(promise: Promise<unknown>): Promise<string | unde
   } catch (error) {
     return (error as { code?: string }).code;
   }
+}
+
+/**
+ * Registers before/after hooks giving the calling test file its own database and a pool
+ * connected as spendgate_authenticator (what the gateway uses); filled in before tests run.
+ */
+export function useDatabaseAndApiPool(): { db: TestDatabase; api: pg.Pool } {
+  const state = {} as { db: TestDatabase; api: pg.Pool };
+  test.before(async () => {
+    state.db = await createTestDatabase();
+    state.api = new pg.Pool({ connectionString: state.db.authUrl, max: 6 });
+    state.api.on("error", () => undefined);
+  });
+  test.after.always(async () => {
+    await state.api?.end();
+    await state.db?.drop();
+  });
+  return state;
 }

@@ -3,23 +3,11 @@
 // anonymous reads nothing, secrets are readable by no API role. Plus the timestamps trigger.
 import test from "ava";
 import { randomUUID } from "node:crypto";
-import pg from "pg";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import {
-  admin, anonymous, as, createProject, createUser, fakeHash, operator, queryAs, sqlState, user, type Caller,
+  admin, anonymous, as, createProject, createUser, fakeHash, operator, queryAs, sqlState, user, useDatabaseAndApiPool, type Caller,
 } from "./as-role.ts";
 
-let db: TestDatabase;
-let api: pg.Pool;
-test.before(async () => {
-  db = await createTestDatabase();
-  api = new pg.Pool({ connectionString: db.authUrl, max: 6 });
-  api.on("error", () => undefined);
-});
-test.after.always(async () => {
-  await api?.end();
-  await db?.drop();
-});
+const ctx = useDatabaseAndApiPool();
 
 const TABLES_WITH_USER_ID = [
   "users", "projects", "api_keys", "sessions", "budgets", "policies", "requests", "payments", "ai_jobs",
@@ -28,7 +16,7 @@ const TABLES_WITH_USER_ID = [
 
 /** A user with one row in every table (as the owner), recommendations approved so the user may see them. */
 async function userWithRowsEverywhere(role: "user" | "operator" | "admin" = "user"): Promise<string> {
-  const o = db.ownerPool;
+  const o = ctx.db.ownerPool;
   const id = await createUser(o, { role });
   const project = await createProject(o, id);
   await o.query("insert into app_public.api_keys (user_id, name, key_hash) values ($1, 'key', $2)", [id, fakeHash()]);
@@ -49,7 +37,7 @@ async function userWithRowsEverywhere(role: "user" | "operator" | "admin" = "use
 }
 
 const count = async (caller: Caller, table: string, userId: string) =>
-  (await queryAs(api, caller, `select 1 from app_public.${table} where user_id = $1`, [userId])).rowCount;
+  (await queryAs(ctx.api, caller, `select 1 from app_public.${table} where user_id = $1`, [userId])).rowCount;
 
 test("a user sees their own rows and none of another user's, in every table with a user_id", async (t) => {
   const alice = await userWithRowsEverywhere();
@@ -58,7 +46,7 @@ test("a user sees their own rows and none of another user's, in every table with
     t.true((await count(user(alice), table, alice))! > 0, `own ${table}`);
     t.is(await count(user(alice), table, bob), 0, `other's ${table}`);
   }
-  const everyone = await queryAs(api, user(alice), "select user_id from app_public.users");
+  const everyone = await queryAs(ctx.api, user(alice), "select user_id from app_public.users");
   t.deepEqual(everyone.rows, [{ user_id: alice }]);
 });
 
@@ -72,7 +60,7 @@ test("a user cannot update another user's rows in any table", async (t) => {
     ["data_uploads", "deleted_at = now()"],
   ];
   for (const [table, set] of editable) {
-    const result = await queryAs(api, user(alice), `update app_public.${table} set ${set} where user_id = $1`, [bob]);
+    const result = await queryAs(ctx.api, user(alice), `update app_public.${table} set ${set} where user_id = $1`, [bob]);
     t.is(result.rowCount, 0, table);
   }
   // Tables users only read: no update privilege at all.
@@ -80,9 +68,9 @@ test("a user cannot update another user's rows in any table", async (t) => {
     ["requests", "status = 'approved'"], ["payments", "deleted_at = now()"], ["ai_jobs", "deleted_at = now()"],
     ["recommendations", "status = 'approved'"], ["user_profiles", "persona_id = 1"], ["persona_history", "persona_id = 1"],
   ]) {
-    t.is(await sqlState(queryAs(api, user(alice), `update app_public.${table} set ${set} where user_id = $1`, [bob])), "42501", table);
+    t.is(await sqlState(queryAs(ctx.api, user(alice), `update app_public.${table} set ${set} where user_id = $1`, [bob])), "42501", table);
   }
-  const { rows } = await db.ownerPool.query(
+  const { rows } = await ctx.db.ownerPool.query(
     "select (select count(*) from app_public.api_keys where user_id = $1 and status = 'active') as keys, (select count(*) from app_public.sessions where user_id = $1 and deleted_at is null) as sessions",
     [bob],
   );
@@ -94,11 +82,11 @@ test("no API role can read password_hash, key_hash or refresh_token", async (t) 
   const secrets: [string, string][] = [["users", "password_hash"], ["api_keys", "key_hash"], ["sessions", "refresh_token"]];
   for (const caller of [user(alice), operator(alice), admin(alice, true), anonymous]) {
     for (const [table, column] of secrets) {
-      t.is(await sqlState(queryAs(api, caller, `select ${column} from app_public.${table}`)), "42501", `${caller.role} ${table}.${column}`);
-      t.is(await sqlState(queryAs(api, caller, `select * from app_public.${table}`)), "42501", `${caller.role} select * from ${table}`);
+      t.is(await sqlState(queryAs(ctx.api, caller, `select ${column} from app_public.${table}`)), "42501", `${caller.role} ${table}.${column}`);
+      t.is(await sqlState(queryAs(ctx.api, caller, `select * from app_public.${table}`)), "42501", `${caller.role} select * from ${table}`);
     }
   }
-  const { rows } = await db.ownerPool.query(
+  const { rows } = await ctx.db.ownerPool.query(
     `select r || ' ' || c as leak from unnest(array['spendgate_authenticator', 'spendgate_anonymous', 'spendgate_user', 'spendgate_operator', 'spendgate_admin']) r,
             unnest(array['users.password_hash', 'api_keys.key_hash', 'sessions.refresh_token']) c
       where has_column_privilege(r, 'app_public.' || split_part(c, '.', 1), split_part(c, '.', 2), 'select')
@@ -113,13 +101,13 @@ test("a user cannot change their own role, tier, account status, balances or cou
     "role = 'admin'", "tier = 'enterprise'", "account_status = 'active'", "available_balance = 1000",
     "total_spending = 0", "total_requests = 0", "password_hash = 'x'",
   ]) {
-    t.is(await sqlState(queryAs(api, user(alice), `update app_public.users set ${set} where user_id = $1`, [alice])), "42501", set);
+    t.is(await sqlState(queryAs(ctx.api, user(alice), `update app_public.users set ${set} where user_id = $1`, [alice])), "42501", set);
   }
   for (const [table, set] of [
     ["budgets", "current_daily_spending = 0"], ["budgets", "period_end = now()"], ["api_keys", "usage_count = 0"],
     ["api_keys", "key_hash = 'x'"], ["sessions", "expires_at = now()"], ["projects", "user_id = user_id"],
   ]) {
-    t.is(await sqlState(queryAs(api, user(alice), `update app_public.${table} set ${set} where user_id = $1`, [alice])), "42501", `${table} ${set}`);
+    t.is(await sqlState(queryAs(ctx.api, user(alice), `update app_public.${table} set ${set} where user_id = $1`, [alice])), "42501", `${table} ${set}`);
   }
 });
 
@@ -127,7 +115,7 @@ test("a user edits their own email, phone number and consent", async (t) => {
   const alice = await userWithRowsEverywhere();
   const email = `new-${randomUUID()}@example.com`;
   const { rows } = await queryAs(
-    api,
+    ctx.api,
     user(alice),
     "update app_public.users set email = $2, phone_number = '+15550100', consent_status = true, consent_version = '2.0' where user_id = $1 returning email, consent_status",
     [alice, email],
@@ -138,7 +126,7 @@ test("a user edits their own email, phone number and consent", async (t) => {
 test("a user creates projects, budgets and policies for themselves only", async (t) => {
   const alice = await userWithRowsEverywhere();
   const bob = await userWithRowsEverywhere();
-  const created = await as(api, user(alice), async (client) => {
+  const created = await as(ctx.api, user(alice), async (client) => {
     const { rows: [project] } = await client.query("insert into app_public.projects (name) values ('mine') returning project_id, user_id");
     const { rows: [budget] } = await client.query(
       "insert into app_public.budgets (project_id, monthly_limit) values ($1, 100) returning user_id",
@@ -151,15 +139,15 @@ test("a user creates projects, budgets and policies for themselves only", async 
     return [project.user_id, budget.user_id, policy.user_id];
   });
   t.deepEqual(created, [alice, alice, alice]);
-  t.is(await sqlState(queryAs(api, user(alice), "insert into app_public.projects (user_id, name) values ($1, 'theirs')", [bob])), "42501");
-  const bobsProject = await createProject(db.ownerPool, bob);
+  t.is(await sqlState(queryAs(ctx.api, user(alice), "insert into app_public.projects (user_id, name) values ($1, 'theirs')", [bob])), "42501");
+  const bobsProject = await createProject(ctx.db.ownerPool, bob);
   t.is(
-    await sqlState(queryAs(api, user(alice), "insert into app_public.budgets (project_id, daily_limit) values ($1, 1)", [bobsProject])),
+    await sqlState(queryAs(ctx.api, user(alice), "insert into app_public.budgets (project_id, daily_limit) values ($1, 1)", [bobsProject])),
     "SGPRJ",
     "a budget on another user's project",
   );
   t.is(
-    await sqlState(queryAs(api, user(alice), "insert into app_public.requests (estimated_cost) values (1)")),
+    await sqlState(queryAs(ctx.api, user(alice), "insert into app_public.requests (estimated_cost) values (1)")),
     "42501",
     "requests are written by the gateway's functions only",
   );
@@ -167,71 +155,71 @@ test("a user creates projects, budgets and policies for themselves only", async 
 
 test("operators read every user's rows in every table, but cannot edit other users' data", async (t) => {
   const alice = await userWithRowsEverywhere();
-  const op = await createUser(db.ownerPool, { role: "operator" });
+  const op = await createUser(ctx.db.ownerPool, { role: "operator" });
   for (const table of TABLES_WITH_USER_ID) t.true((await count(operator(op), table, alice))! > 0, table);
-  const edit = await queryAs(api, operator(op), "update app_public.projects set description = 'x' where user_id = $1", [alice]);
+  const edit = await queryAs(ctx.api, operator(op), "update app_public.projects set description = 'x' where user_id = $1", [alice]);
   t.is(edit.rowCount, 0, "not another user's project");
-  t.is(await sqlState(queryAs(api, operator(op), "update app_public.users set tier = 'pro' where user_id = $1", [alice])), "42501");
-  t.is(await sqlState(queryAs(api, operator(op), "update app_public.budgets set daily_limit = 0 where user_id = $1", [alice])), undefined);
-  const { rows } = await db.ownerPool.query("select daily_limit from app_public.budgets where user_id = $1", [alice]);
+  t.is(await sqlState(queryAs(ctx.api, operator(op), "update app_public.users set tier = 'pro' where user_id = $1", [alice])), "42501");
+  t.is(await sqlState(queryAs(ctx.api, operator(op), "update app_public.budgets set daily_limit = 0 where user_id = $1", [alice])), undefined);
+  const { rows } = await ctx.db.ownerPool.query("select daily_limit from app_public.budgets where user_id = $1", [alice]);
   t.deepEqual(rows, [{ daily_limit: "10.00000000" }], "the operator's update found no row");
 });
 
 test("an operator's approval of a recommendation is stamped with who and when; users see only approved ones", async (t) => {
   const alice = await userWithRowsEverywhere();
-  const op = await createUser(db.ownerPool, { role: "operator" });
-  const { rows: [rec] } = await db.ownerPool.query(
+  const op = await createUser(ctx.db.ownerPool, { role: "operator" });
+  const { rows: [rec] } = await ctx.db.ownerPool.query(
     "insert into app_public.recommendations (user_id, type, title) values ($1, 'partner_offer', 'Card') returning recommendation_id",
     [alice],
   );
   const visible = "select 1 from app_public.recommendations where recommendation_id = $1";
-  t.is((await queryAs(api, user(alice), visible, [rec.recommendation_id])).rowCount, 0, "pending is hidden from the user");
+  t.is((await queryAs(ctx.api, user(alice), visible, [rec.recommendation_id])).rowCount, 0, "pending is hidden from the user");
   const { rows } = await queryAs(
-    api,
+    ctx.api,
     operator(op),
     "update app_public.recommendations set status = 'approved' where recommendation_id = $1 returning approved_by, approved_at = now() as now",
     [rec.recommendation_id],
   );
   t.deepEqual(rows, [{ approved_by: op, now: true }]);
-  t.is((await queryAs(api, user(alice), visible, [rec.recommendation_id])).rowCount, 1);
+  t.is((await queryAs(ctx.api, user(alice), visible, [rec.recommendation_id])).rowCount, 1);
 });
 
 test("admins read and change every user's rows", async (t) => {
   const alice = await userWithRowsEverywhere();
-  const boss = await createUser(db.ownerPool, { role: "admin" });
+  const boss = await createUser(ctx.db.ownerPool, { role: "admin" });
   for (const table of TABLES_WITH_USER_ID) t.true((await count(admin(boss), table, alice))! > 0, table);
   const { rows } = await queryAs(
-    api,
+    ctx.api,
     admin(boss),
     "update app_public.users set tier = 'pro', role = 'operator', available_balance = 50 where user_id = $1 returning tier, role, available_balance",
     [alice],
   );
   t.deepEqual(rows, [{ tier: "pro", role: "operator", available_balance: "50.00000000" }]);
-  const project = await queryAs(api, admin(boss), "insert into app_public.projects (user_id, name) values ($1, 'by admin') returning user_id", [alice]);
+  const project = await queryAs(ctx.api, admin(boss), "insert into app_public.projects (user_id, name) values ($1, 'by admin') returning user_id", [alice]);
   t.is(project.rows[0].user_id, alice);
 });
 
 test("anonymous requests can read no table", async (t) => {
   await userWithRowsEverywhere();
   for (const table of TABLES_WITH_USER_ID) {
-    t.is(await sqlState(queryAs(api, anonymous, `select count(*) from app_public.${table}`)), "42501", table);
+    t.is(await sqlState(queryAs(ctx.api, anonymous, `select count(*) from app_public.${table}`)), "42501", table);
   }
 });
 
 test("the authenticator, before switching role, can read no table", async (t) => {
   for (const table of TABLES_WITH_USER_ID) {
-    t.is(await sqlState(api.query(`select count(*) from app_public.${table}`)), "42501", table);
+    t.is(await sqlState(ctx.api.query(`select count(*) from app_public.${table}`)), "42501", table);
   }
 });
 
 test("updated_at moves on every update while created_at never changes", async (t) => {
   const alice = await userWithRowsEverywhere();
-  const { rows: [before] } = await db.ownerPool.query(
+  const { rows: [before] } = await ctx.db.ownerPool.query(
     "insert into app_public.projects (user_id, name, created_at, updated_at) values ($1, 'timed', '2020-01-01', '2020-01-01') returning project_id, created_at, updated_at",
     [alice],
   );
   const { rows: [after] } = await queryAs(
-    api,
+    ctx.api,
     user(alice),
     "update app_public.projects set description = 'changed' where project_id = $1 returning created_at, updated_at, updated_at = now() as now",
     [before.project_id],
@@ -239,7 +227,7 @@ test("updated_at moves on every update while created_at never changes", async (t
   t.deepEqual(after.created_at, before.created_at);
   t.true(after.now);
   t.true(after.updated_at > before.updated_at);
-  const { rows: [forced] } = await db.ownerPool.query(
+  const { rows: [forced] } = await ctx.db.ownerPool.query(
     "update app_public.projects set created_at = now(), updated_at = '2000-01-01' where project_id = $1 returning created_at, updated_at = now() as now",
     [before.project_id],
   );

@@ -1,56 +1,46 @@
 // Payments: a user records a top-up (pending); only an operator completing it moves the balance;
 // failed or cancelled ones never do; a transaction hash is recorded once per network.
 import test from "ava";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { useTestGateway } from "../helpers/gateway.ts";
 import { createUser, errorCode, userRow } from "./fixtures.ts";
 
-let db: TestDatabase;
-let gw: TestGateway;
 let operator: Record<string, string>;
-
-test.before(async () => {
-  db = await createTestDatabase();
-  gw = await startTestGateway(db);
+const ctx = useTestGateway({}, async ({ db, gateway: gw }) => {
   operator = await gw.as(await createUser(db, { role: "operator" }), "operator");
-});
-test.after.always(async () => {
-  await gw?.close();
-  await db?.drop();
 });
 
 const PAYMENT = "paymentId status amount currency network txHash blockNumber userId";
 
 function record(headers: Record<string, string>, input: Record<string, unknown>) {
-  return gw.graphql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { payment { ${PAYMENT} } } }`, { input }, headers);
+  return ctx.gateway.graphql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { payment { ${PAYMENT} } } }`, { input }, headers);
 }
 
 function decide(headers: Record<string, string>, mutation: "completePayment" | "failPayment" | "cancelPayment", paymentId: string) {
   const type = `${mutation[0]!.toUpperCase()}${mutation.slice(1)}Input`;
-  return gw.graphql(`mutation($input: ${type}!) { ${mutation}(input: $input) { payment { ${PAYMENT} } } }`, { input: { paymentId } }, headers);
+  return ctx.gateway.graphql(`mutation($input: ${type}!) { ${mutation}(input: $input) { payment { ${PAYMENT} } } }`, { input: { paymentId } }, headers);
 }
 
 test("a recorded top-up is pending and moves the balance only when an operator completes it, by the exact amount", async (t) => {
-  const userId = await createUser(db, { balance: "0" });
-  const headers = await gw.as(userId);
+  const userId = await createUser(ctx.db, { balance: "0" });
+  const headers = await ctx.gateway.as(userId);
   const recorded = await record(headers, { amount: "12.34567891", currency: "USDC", network: "base", txHash: "0xabc1", blockNumber: "123456" });
   const payment = recorded.body.data?.recordPayment.payment;
   t.like(payment, { status: "pending", amount: "12.34567891", currency: "USDC", network: "base", txHash: "0xabc1", userId });
-  t.like(await userRow(db, userId), { balance: "0.00000000" });
+  t.like(await userRow(ctx.db, userId), { balance: "0.00000000" });
 
   const completed = await decide(operator, "completePayment", payment.paymentId);
   t.is(completed.body.data?.completePayment.payment.status, "completed");
-  t.like(await userRow(db, userId), { balance: "12.34567891" });
+  t.like(await userRow(ctx.db, userId), { balance: "12.34567891" });
 
   const again = await decide(operator, "completePayment", payment.paymentId);
   t.is(errorCode(again), "SGTRN", "a completed payment cannot be completed twice");
   t.regex(again.body.errors![0]!.message, /from completed to completed/);
-  t.like(await userRow(db, userId), { balance: "12.34567891" });
+  t.like(await userRow(ctx.db, userId), { balance: "12.34567891" });
 });
 
 test("failed and cancelled payments never move the balance and are final", async (t) => {
-  const userId = await createUser(db, { balance: "5" });
-  const headers = await gw.as(userId);
+  const userId = await createUser(ctx.db, { balance: "5" });
+  const headers = await ctx.gateway.as(userId);
   const a = (await record(headers, { amount: "10" })).body.data.recordPayment.payment;
   const b = (await record(headers, { amount: "20" })).body.data.recordPayment.payment;
   t.is((await decide(operator, "failPayment", a.paymentId)).body.data?.failPayment.payment.status, "failed");
@@ -58,12 +48,12 @@ test("failed and cancelled payments never move the balance and are final", async
   const late = await decide(operator, "completePayment", a.paymentId);
   t.is(errorCode(late), "SGTRN");
   t.regex(late.body.errors![0]!.message, /from failed to completed/);
-  t.like(await userRow(db, userId), { balance: "5.00000000" });
+  t.like(await userRow(ctx.db, userId), { balance: "5.00000000" });
 });
 
 test("only operators and admins decide on payments (SGOPR); an unknown payment is SGPMT", async (t) => {
-  const userId = await createUser(db);
-  const headers = await gw.as(userId);
+  const userId = await createUser(ctx.db);
+  const headers = await ctx.gateway.as(userId);
   const p = (await record(headers, { amount: "1" })).body.data.recordPayment.payment;
   for (const mutation of ["completePayment", "failPayment", "cancelPayment"] as const) {
     t.is(errorCode(await decide(headers, mutation, p.paymentId)), "SGOPR", mutation);
@@ -72,7 +62,7 @@ test("only operators and admins decide on payments (SGOPR); an unknown payment i
 });
 
 test("a transaction hash is recorded once per network (SGTXD); the same hash on another network is fine", async (t) => {
-  const headers = await gw.as(await createUser(db));
+  const headers = await ctx.gateway.as(await createUser(ctx.db));
   t.truthy((await record(headers, { amount: "1", network: "base", txHash: "0xdup" })).body.data?.recordPayment);
   const dup = await record(headers, { amount: "2", network: "base", txHash: "0xdup" });
   t.is(errorCode(dup), "SGTXD");
@@ -80,7 +70,7 @@ test("a transaction hash is recorded once per network (SGTXD); the same hash on 
 });
 
 test("amounts must be positive (SGCST) and anonymous callers cannot record payments", async (t) => {
-  const headers = await gw.as(await createUser(db));
+  const headers = await ctx.gateway.as(await createUser(ctx.db));
   t.is(errorCode(await record(headers, { amount: "0" })), "SGCST");
   t.is(errorCode(await record(headers, { amount: "-3" })), "SGCST");
   const anonymous = await record({}, { amount: "1" });
@@ -89,14 +79,14 @@ test("amounts must be positive (SGCST) and anonymous callers cannot record payme
 });
 
 test("admins cannot change a payment's status through the generic updatePayment mutation", async (t) => {
-  const userId = await createUser(db, { balance: "0" });
-  const p = (await record(await gw.as(userId), { amount: "9" })).body.data.recordPayment.payment;
-  const admin = await gw.as(await createUser(db, { role: "admin" }), "admin");
-  const response = await gw.graphql(
+  const userId = await createUser(ctx.db, { balance: "0" });
+  const p = (await record(await ctx.gateway.as(userId), { amount: "9" })).body.data.recordPayment.payment;
+  const admin = await ctx.gateway.as(await createUser(ctx.db, { role: "admin" }), "admin");
+  const response = await ctx.gateway.graphql(
     `mutation($id: UUID!) { updatePayment(input: { paymentId: $id, patch: { status: completed } }) { payment { status } } }`,
     { id: p.paymentId },
     admin,
   );
   t.regex(response.body.errors?.[0]?.message ?? "", /"status" is not defined by type "PaymentPatch"/, "status is not part of the patch");
-  t.like(await userRow(db, userId), { balance: "0.00000000" });
+  t.like(await userRow(ctx.db, userId), { balance: "0.00000000" });
 });

@@ -2,33 +2,22 @@
 // and budgets through HTTP, and the NOTIFY sent when a budget crosses 80% and 100%.
 import test from "ava";
 import pg from "pg";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { useTestGateway } from "../helpers/gateway.ts";
 import { createBudget, createProject, createUser, lifecycle, submit } from "./fixtures.ts";
 
-let db: TestDatabase;
-let gw: TestGateway;
-
-test.before(async () => {
-  db = await createTestDatabase();
-  gw = await startTestGateway(db);
-});
-test.after.always(async () => {
-  await gw?.close();
-  await db?.drop();
-});
+const ctx = useTestGateway();
 
 test("budgetStatus reports spending, remaining amounts and percentage used of the daily and monthly limits", async (t) => {
-  const userId = await createUser(db, { balance: "100" });
-  const projectId = await createProject(db, userId);
-  await createBudget(db, userId, { projectId, daily: "8", monthly: "40" });
-  await createBudget(db, userId, { monthly: "10" }); // no daily limit
-  const headers = await gw.as(userId);
-  const r = await submit(gw, headers, { projectId, estimatedCost: "3" });
-  await lifecycle(gw, headers, "completeRequest", { requestId: r.requestId, actualCost: "2" });
-  await submit(gw, headers, { projectId, estimatedCost: "1" });
+  const userId = await createUser(ctx.db, { balance: "100" });
+  const projectId = await createProject(ctx.db, userId);
+  await createBudget(ctx.db, userId, { projectId, daily: "8", monthly: "40" });
+  await createBudget(ctx.db, userId, { monthly: "10" }); // no daily limit
+  const headers = await ctx.gateway.as(userId);
+  const r = await submit(ctx.gateway, headers, { projectId, estimatedCost: "3" });
+  await lifecycle(ctx.gateway, headers, "completeRequest", { requestId: r.requestId, actualCost: "2" });
+  await submit(ctx.gateway, headers, { projectId, estimatedCost: "1" });
 
-  const response = await gw.graphql(
+  const response = await ctx.gateway.graphql(
     `{ budgets(orderBy: PROJECT_ID_ASC) { nodes { projectId budgetStatus {
         dailySpent dailyRemaining dailyPercentUsed monthlySpent monthlyRemaining monthlyPercentUsed reserved dailyResetsAt monthlyResetsAt
       } } } }`,
@@ -49,27 +38,27 @@ test("budgetStatus reports spending, remaining amounts and percentage used of th
 });
 
 test("budgetStatus shows a day that ended as already restarted, before the worker ran", async (t) => {
-  const userId = await createUser(db, { balance: "100" });
-  const budgetId = await createBudget(db, userId, { daily: "10" });
-  const headers = await gw.as(userId);
-  const r = await submit(gw, headers, { estimatedCost: "4" });
-  await lifecycle(gw, headers, "completeRequest", { requestId: r.requestId, actualCost: "4" });
-  await db.ownerPool.query("update app_public.budgets set daily_period_start = daily_period_start - interval '1 day' where id = $1", [budgetId]);
-  const response = await gw.graphql(`{ budgets { nodes { currentDailySpending budgetStatus { dailySpent dailyRemaining } } } }`, {}, headers);
+  const userId = await createUser(ctx.db, { balance: "100" });
+  const budgetId = await createBudget(ctx.db, userId, { daily: "10" });
+  const headers = await ctx.gateway.as(userId);
+  const r = await submit(ctx.gateway, headers, { estimatedCost: "4" });
+  await lifecycle(ctx.gateway, headers, "completeRequest", { requestId: r.requestId, actualCost: "4" });
+  await ctx.db.ownerPool.query("update app_public.budgets set daily_period_start = daily_period_start - interval '1 day' where id = $1", [budgetId]);
+  const response = await ctx.gateway.graphql(`{ budgets { nodes { currentDailySpending budgetStatus { dailySpent dailyRemaining } } } }`, {}, headers);
   t.like(response.body.data.budgets.nodes[0], { currentDailySpending: "4.00000000", budgetStatus: { dailySpent: "0.00000000", dailyRemaining: "10.00000000" } });
 });
 
 test("groupedAggregates: spend by provider, model and day through HTTP, limited to the caller's own requests", async (t) => {
-  const userId = await createUser(db, { balance: "100" });
-  const headers = await gw.as(userId);
-  const other = await createUser(db, { balance: "100" });
-  await submit(gw, await gw.as(other), { apiProvider: "openai", estimatedCost: "50" }); // not mine
+  const userId = await createUser(ctx.db, { balance: "100" });
+  const headers = await ctx.gateway.as(userId);
+  const other = await createUser(ctx.db, { balance: "100" });
+  await submit(ctx.gateway, await ctx.gateway.as(other), { apiProvider: "openai", estimatedCost: "50" }); // not mine
   for (const [apiProvider, modelName, estimatedCost] of [
     ["openai", "gpt-4o", "1.1"], ["openai", "gpt-4o-mini", "0.2"], ["anthropic", "claude", "2.5"], ["anthropic", "claude", "0.25"],
   ] as const) {
-    await submit(gw, headers, { apiProvider, modelName, estimatedCost });
+    await submit(ctx.gateway, headers, { apiProvider, modelName, estimatedCost });
   }
-  const response = await gw.graphql(
+  const response = await ctx.gateway.graphql(
     `{ requests { aggregates { sum { estimatedCost } distinctCount { modelName } }
         groupedAggregates(groupBy: [API_PROVIDER]) { keys sum { estimatedCost } }
         byModel: groupedAggregates(groupBy: [API_PROVIDER, MODEL_NAME]) { keys sum { estimatedCost } }
@@ -89,16 +78,16 @@ test("groupedAggregates: spend by provider, model and day through HTTP, limited 
 });
 
 test("groupedAggregates on payments by currency and status, and on budgets by project", async (t) => {
-  const userId = await createUser(db, { balance: "0" });
-  const projectId = await createProject(db, userId);
-  await createBudget(db, userId, { projectId, daily: "5" });
-  await createBudget(db, userId, { daily: "7" });
-  const headers = await gw.as(userId);
+  const userId = await createUser(ctx.db, { balance: "0" });
+  const projectId = await createProject(ctx.db, userId);
+  await createBudget(ctx.db, userId, { projectId, daily: "5" });
+  await createBudget(ctx.db, userId, { daily: "7" });
+  const headers = await ctx.gateway.as(userId);
   for (const [amount, currency] of [["10", "USDC"], ["5.5", "USDC"], ["3", "EUR"]]) {
-    const r = await gw.graphql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { payment { paymentId } } }`, { input: { amount, currency } }, headers);
+    const r = await ctx.gateway.graphql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { payment { paymentId } } }`, { input: { amount, currency } }, headers);
     t.truthy(r.body.data?.recordPayment.payment.paymentId);
   }
-  const response = await gw.graphql(
+  const response = await ctx.gateway.graphql(
     `{ payments { groupedAggregates(groupBy: [CURRENCY, STATUS]) { keys sum { amount } } }
        budgets { groupedAggregates(groupBy: [PROJECT_ID]) { keys sum { dailyLimit } } } }`,
     {},
@@ -111,10 +100,10 @@ test("groupedAggregates on payments by currency and status, and on budgets by pr
 });
 
 test("a NOTIFY on spendgate_budget_threshold is sent once when daily spending crosses 80% and once at 100%", async (t) => {
-  const userId = await createUser(db, { balance: "100" });
-  const budgetId = await createBudget(db, userId, { daily: "10", monthly: "1000" });
-  const headers = await gw.as(userId);
-  const listener = new pg.Client({ connectionString: db.ownerUrl });
+  const userId = await createUser(ctx.db, { balance: "100" });
+  const budgetId = await createBudget(ctx.db, userId, { daily: "10", monthly: "1000" });
+  const headers = await ctx.gateway.as(userId);
+  const listener = new pg.Client({ connectionString: ctx.db.ownerUrl });
   await listener.connect();
   const events: Record<string, unknown>[] = [];
   listener.on("notification", (message) => {
@@ -123,12 +112,12 @@ test("a NOTIFY on spendgate_budget_threshold is sent once when daily spending cr
   });
   await listener.query("listen spendgate_budget_threshold");
   try {
-    await submit(gw, headers, { estimatedCost: "7.9" }); // 79%: nothing
+    await submit(ctx.gateway, headers, { estimatedCost: "7.9" }); // 79%: nothing
     t.is(events.length, 0);
-    await submit(gw, headers, { estimatedCost: "0.1" }); // 80%: crossing
-    await submit(gw, headers, { estimatedCost: "1" }); // 90%: nothing new
-    await submit(gw, headers, { estimatedCost: "1" }); // 100%: crossing
-    await submit(gw, headers, { estimatedCost: "0.5" }); // rejected: nothing
+    await submit(ctx.gateway, headers, { estimatedCost: "0.1" }); // 80%: crossing
+    await submit(ctx.gateway, headers, { estimatedCost: "1" }); // 90%: nothing new
+    await submit(ctx.gateway, headers, { estimatedCost: "1" }); // 100%: crossing
+    await submit(ctx.gateway, headers, { estimatedCost: "0.5" }); // rejected: nothing
     // A round trip on the listening connection delivers every notification committed before it.
     await listener.query("select 1");
     t.deepEqual(events.map((e) => [e.period, e.threshold, e.spent, e.limit]), [

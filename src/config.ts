@@ -40,6 +40,8 @@ export interface Config {
     refreshTokenTtlS: number;
   };
   redisUrl: string | undefined;
+  /** Prefix of our Redis keys, so that several deployments can share one Redis. */
+  redisKeyPrefix: string;
   corsOrigins: string[];
   worker: "inline" | "off";
   workerConcurrency: number;
@@ -220,6 +222,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       refreshTokenTtlS: read.int("REFRESH_TOKEN_TTL_S", 30 * 24 * 3600, 60),
     },
     redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"]),
+    redisKeyPrefix: read.string("REDIS_KEY_PREFIX", "spendgate"),
     corsOrigins: (read.raw("CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     worker: read.oneOf("WORKER", ["inline", "off"] as const, "inline"),
     workerConcurrency: read.int("WORKER_CONCURRENCY", 2, 1, 100),

@@ -18,7 +18,7 @@ export function createRateLimits(config: Config): RateLimits {
   redis?.on("error", () => undefined); // reconnects by itself; the insurance limiter covers the gap
   const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
     const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-    return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `spendgate:${keyPrefix}`, points, duration, insuranceLimiter: memory }) : memory;
+    return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${config.redisKeyPrefix}:${keyPrefix}`, points, duration, insuranceLimiter: memory }) : memory;
   };
   return {
     loginPerIp: limiter("login-ip", config.rateLimit.loginPerIpPerHour, 3600),

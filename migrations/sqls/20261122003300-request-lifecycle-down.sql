@@ -1,5 +1,6 @@
 drop function app_public.cancel_request(uuid);
 drop function app_public.fail_request(uuid);
+drop function app_private.end_request_unsettled(uuid, app_public.requeststatus);
 drop function app_public.complete_request(uuid, numeric);
 drop function app_public.start_request(uuid);
 drop function app_public.reject_request(uuid, text);

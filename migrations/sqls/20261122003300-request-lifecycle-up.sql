@@ -161,38 +161,42 @@ $$;
 comment on function app_public.complete_request(uuid, numeric) is
   E'@resultFieldName request\nThe request''s owner or an operator: marks an approved or executing request as executed and settles it: the reservation is replaced by actual_cost in the budgets and the balance (refunding or charging the difference), and total_spending, total_requests, last_request_at are updated. Errors: SGCST, SGRNF, SGTRN.';
 
-create function app_public.fail_request(request_id uuid) returns app_public.requests
+-- failed and cancelled end a request the same way: release the whole reservation.
+create function app_private.end_request_unsettled(request_id uuid, to_status app_public.requeststatus) returns app_public.requests
   language plpgsql volatile
   security definer
   set search_path = pg_catalog, public, pg_temp
 as $$
 declare
-  v_request app_public.requests := app_private.lock_request_for(fail_request.request_id, 'failed', false);
+  v_request app_public.requests := app_private.lock_request_for(end_request_unsettled.request_id, to_status, false);
 begin
   perform app_private.settle_reservation(v_request, 0);
-  update app_public.requests r set status = 'failed', finished_at = now()
+  update app_public.requests r set status = to_status, finished_at = now()
    where r.request_id = v_request.request_id
   returning * into v_request;
   return v_request;
 end;
 $$;
+comment on function app_private.end_request_unsettled(uuid, app_public.requeststatus) is
+  'Moves a request to failed or cancelled (checked by lock_request_for) and releases its whole reservation.';
+revoke all on function app_private.end_request_unsettled(uuid, app_public.requeststatus) from public;
+
+create function app_public.fail_request(request_id uuid) returns app_public.requests
+  language sql volatile
+  security definer
+  set search_path = pg_catalog, public, pg_temp
+as $$
+  select app_private.end_request_unsettled(request_id, 'failed');
+$$;
 comment on function app_public.fail_request(uuid) is
   E'@resultFieldName request\nThe request''s owner or an operator: marks an approved or executing request as failed and releases its reservation. Errors: SGRNF, SGTRN.';
 
 create function app_public.cancel_request(request_id uuid) returns app_public.requests
-  language plpgsql volatile
+  language sql volatile
   security definer
   set search_path = pg_catalog, public, pg_temp
 as $$
-declare
-  v_request app_public.requests := app_private.lock_request_for(cancel_request.request_id, 'cancelled', false);
-begin
-  perform app_private.settle_reservation(v_request, 0);
-  update app_public.requests r set status = 'cancelled', finished_at = now()
-   where r.request_id = v_request.request_id
-  returning * into v_request;
-  return v_request;
-end;
+  select app_private.end_request_unsettled(request_id, 'cancelled');
 $$;
 comment on function app_public.cancel_request(uuid) is
   E'@resultFieldName request\nThe request''s owner or an operator: cancels a pending, approved or executing request and releases its reservation. Errors: SGRNF, SGTRN.';

@@ -19,6 +19,8 @@ export interface StagedRecord {
   hash: bigint;
 }
 
+const PLAIN_PASSWORD_KEY = /^(plain_?)?password(_plain|_text)?$/i;
+
 /** The record as export will write it: a plain legacy refresh token becomes its SHA-256. */
 export function exportView(entity: EntityName, record: JsonObject, problem: (field: string, message: string) => void): JsonObject {
   if (entity !== "sessions" || !("refresh_token" in record)) return record;
@@ -74,6 +76,13 @@ export function stageRecord(
   }
 
   const record = exportView(entity, value, problem);
+  // The one kind of field that is not kept as it is: a plain-text password would end up readable
+  // in the legacy column. Legacy systems' bcrypt hashes go to password_hash and keep working.
+  if (entity === "users") {
+    for (const key of Object.keys(record)) {
+      if (PLAIN_PASSWORD_KEY.test(key)) problem(key, "plain-text passwords are not imported: hash them with bcrypt into password_hash first");
+    }
+  }
   const extra = newObject();
   const raw = newObject();
   const absent: string[] = [];

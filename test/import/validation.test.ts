@@ -61,7 +61,7 @@ test.serial("dangling references, duplicate emails and duplicate legacy ids are 
 
 test.serial("field problems name the record and the field; unknown top-level keys are reported, not dropped silently", async (t) => {
   const file = tempFile("fields.json", JSON.stringify({
-    users: [{ id: 5, email: "ok@example.com", role: "root", created_at: "yesterday", total_requests: -1 }],
+    users: [{ id: 5, email: "ok@example.com", role: "root", created_at: "yesterday", total_requests: -1, password: "hunter2" }],
     sessions: [{ id: 6, user_id: 5, expires_at: "2030-01-01" }],
     payments: [],
   }));
@@ -70,6 +70,7 @@ test.serial("field problems name the record and the field; unknown top-level key
   t.deepEqual(result.problems.sort(), [
     "payments: unknown top-level key (expected users, projects, ai_jobs, sessions); its value is not imported",
     "sessions[0].refresh_token_sha256: required",
+    "users[0].password: plain-text passwords are not imported: hash them with bcrypt into password_hash first",
     "users[0].created_at: not a timestamp (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds/milliseconds)",
     "users[0].role: not one of user, operator, admin",
     "users[0].total_requests: must be at least 0",

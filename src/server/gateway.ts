@@ -1,5 +1,5 @@
 // Assembles the HTTP gateway around an already migrated database: pools, express app, the
-// PostGraphile instance, optionally the inline worker, and an orderly shutdown.
+// PostGraphile instance, the inline worker (WORKER=inline), and an orderly shutdown.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
@@ -32,14 +32,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export interface GatewayOptions {
-  /** Run graphile-worker in this process (config WORKER=inline). */
-  worker?: boolean;
-}
-
 const SHUTDOWN_GRACE_MS = 10_000;
 
-export async function startGateway(config: Config, log: Logger, database: DatabaseTarget, options: GatewayOptions = {}): Promise<Gateway> {
+export async function startGateway(config: Config, log: Logger, database: DatabaseTarget): Promise<Gateway> {
   const authPool = createPool(database.authUrl, "api", config, log);
   const ownerPool = createPool(database.ownerUrl, "owner", config, log, config.workerConcurrency + 3);
   const metrics = createMetrics({ api: authPool, owner: ownerPool });
@@ -73,7 +68,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   log.info({ url }, "gateway listening");
 
   let worker: WorkerHandle | undefined;
-  if (options.worker ?? config.worker === "inline") worker = await startWorker(config, log, ownerPool);
+  if (config.worker === "inline") worker = await startWorker(config, log, ownerPool);
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -29,6 +29,8 @@ import { createRateLimits } from "./rateLimits.ts";
 export interface Gateway {
   url: string;
   server: http.Server;
+  /** The inline graphile-worker, when WORKER=inline. */
+  worker: WorkerHandle | undefined;
   close(): Promise<void>;
 }
 
@@ -86,5 +88,5 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await pgl.release();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());
-  return { url, server, close };
+  return { url, server, worker, close };
 }

@@ -109,7 +109,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   );
   const ownerUrl = databaseUrl(name);
   const ownerPool = new pg.Pool({ connectionString: ownerUrl, max: 4 });
+  // Tests drop and restart databases: client errors are expected and must not kill the run.
   ownerPool.on("error", () => undefined);
+  ownerPool.on("connect", (client) => client.on("error", () => undefined));
   return {
     name,
     ownerUrl,

@@ -4,7 +4,6 @@
 // (every call serialises on one user's row lock) and on many budgets (one user per client).
 // Then app_private.reset_budgets over 1,000,000 due budgets next to a bare UPDATE of the same
 // rows. Creates and drops its own database on BENCH_DATABASE_URL.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -16,50 +15,12 @@ import { AUTHENTICATOR_ROLE } from "../src/database/connect.ts";
 import { runMigrations } from "../src/database/migrate.ts";
 import { createLogger } from "../src/logger.ts";
 import { startGateway } from "../src/server/gateway.ts";
+import { fmt, onServer, pgbench, SECONDS, summarise, urlFor, type Result } from "./lib.ts";
 
-const SERVER = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = [1, 16, 64];
 const MANY = 64;
 const RESET_ROWS = Number(process.env.BENCH_RESET_ROWS ?? 1_000_000);
 const SECRET = randomBytes(48).toString("base64");
-
-function urlFor(database: string, user?: string): string {
-  const url = new URL(SERVER);
-  url.pathname = `/${database}`;
-  if (user) {
-    url.username = user;
-    url.password = "";
-  }
-  return url.toString();
-}
-
-async function onServer(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-interface Result {
-  tps: number;
-  p50: number;
-  p99: number;
-  count: number;
-  approved?: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-function summarise(latenciesMs: number[], seconds: number): Result {
-  const sorted = latenciesMs.slice().sort((a, b) => a - b);
-  return { tps: sorted.length / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), count: sorted.length };
-}
 
 const SUBMIT = `mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { request { status } } }`;
 
@@ -86,23 +47,6 @@ async function httpLoad(url: string, tokens: string[], concurrency: number): Pro
   if (failures) throw new Error(`${failures} submitRequest calls were not approved`);
   return { ...summarise(latencies, (performance.now() - started) / 1000), approved };
 }
-
-function pgbench(database: string, script: string, concurrency: number, dir: string): Result {
-  const file = path.join(dir, "submit.sql");
-  fs.writeFileSync(file, script);
-  for (const old of fs.readdirSync(dir).filter((f) => f.startsWith("log"))) fs.rmSync(path.join(dir, old));
-  const run = spawnSync("pgbench", ["-n", "-c", String(concurrency), "-j", String(Math.min(concurrency, 2)), "-T", String(SECONDS),
-    "-f", file, "-l", `--log-prefix=${path.join(dir, "log")}`, urlFor(database)], { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`pgbench failed: ${run.stderr}`);
-  const latencies = fs.readdirSync(dir).filter((f) => f.startsWith("log"))
-    .flatMap((f) => fs.readFileSync(path.join(dir, f), "utf8").trim().split("\n"))
-    .filter(Boolean)
-    .map((line) => Number(line.split(" ")[2]) / 1000);
-  const tps = Number(/tps = ([\d.]+)/.exec(run.stdout)?.[1] ?? NaN);
-  return { ...summarise(latencies, SECONDS), tps };
-}
-
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
 async function main() {
   const database = `spendgate_bench_${randomBytes(4).toString("hex")}`;

@@ -6,10 +6,11 @@
 // restrictive select policy hides the row from then on, soft-deleting a user revokes their
 // credentials. Admins restore a row with update<Table>(patch: {deletedAt: null}) while sending
 // X-Include-Deleted: true.
-import { constant, object, SafeError, sideEffect, type Step } from "postgraphile/grafast";
+import { constant, object, type Step } from "postgraphile/grafast";
 import { pgUpdateSingle, type PgResource } from "postgraphile/@dataplan/pg";
 import { parse } from "postgraphile/graphql";
 import { extendSchema } from "postgraphile/utils";
+import { assertRowChanged } from "../src/graphql/rowAffected.ts";
 
 /** GraphQL input types for the primary key codecs we use. */
 const SCALAR_FOR_CODEC: Record<string, string> = { uuid: "UUID", int8: "BigInt", int4: "Int", text: "String" };
@@ -52,11 +53,7 @@ export default extendSchema((build) => {
       const spec = Object.fromEntries(keyFields.map((key) => [key.attributeName, args.getRaw(["input", key.fieldName])]));
       // 'now' is PostgreSQL's literal for the transaction time; the guard trigger enforces it anyway.
       const $row = pgUpdateSingle(resource, spec, { deleted_at: constant("now") });
-      // No row updated (unknown id, already deleted, or not yours: RLS hides all three alike):
-      // say so instead of answering a silent null.
-      sideEffect($row.get(primaryKey[0]!), (key) => {
-        if (key == null) throw new SafeError(`no ${typeName} with this id that you may delete`, { code: "SGNFD" });
-      });
+      assertRowChanged($row, resource, typeName, "delete");
       return object({ [recordField]: $row });
     };
   }

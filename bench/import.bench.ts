@@ -11,7 +11,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { runMigrations, PROJECT_ROOT } from "../src/database/migrate.ts";
+import { runMigrations } from "../src/database/migrate.ts";
+import { PROJECT_ROOT } from "../src/projectRoot.ts";
 import { copyIn } from "../src/import/copy.ts";
 import { generateLegacyFile, splitRecords } from "../src/import/generate.ts";
 

@@ -3,7 +3,7 @@
 // the committed file differs from what the migrations and plugins produce.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { PROJECT_ROOT } from "../database/migrate.ts";
+import { PROJECT_ROOT } from "../projectRoot.ts";
 import { printGraphQLSchema } from "../graphql/schema.ts";
 import { withDatabase } from "./withDatabase.ts";
 

@@ -4,7 +4,7 @@
 // names, session not revoked); an API key is looked up by its SHA-256 hash.
 import type { IncomingHttpHeaders } from "node:http";
 import type pg from "pg";
-import { ANONYMOUS, type ApiRole, type Identity } from "../graphql/context.ts";
+import { ANONYMOUS, type ApiRole, type Identity } from "./identity.ts";
 import { hashApiKey, type ApiKeyUsage } from "./apiKeys.ts";
 import { AuthError } from "./errors.ts";
 import { TOKEN_ROLES, type TokenRole, type TokenService } from "./tokens.ts";

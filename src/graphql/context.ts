@@ -1,26 +1,10 @@
 // Per-request GraphQL context: the identity established by the auth middleware (src/server/
 // installAuth.ts) becomes transaction-local PostgreSQL settings. `role` switches to one of the
-// four API roles (never taken from a client: it comes from the allow-list below), and the
+// four API roles (never taken from a client: src/auth/identity.ts lists them), and the
 // jwt.claims.* settings are what RLS policies read through app_public.current_user_id().
-import type { IncomingMessage } from "node:http";
+import { ANONYMOUS, type Identity, type RequestWithIdentity } from "../auth/identity.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
-
-export const API_ROLES = ["spendgate_anonymous", "spendgate_user", "spendgate_operator", "spendgate_admin"] as const;
-export type ApiRole = (typeof API_ROLES)[number];
-
-export interface Identity {
-  role: ApiRole;
-  userId?: string;
-  sessionId?: string;
-  apiKeyId?: string;
-  /** Admins only: soft-deleted rows become visible (X-Include-Deleted: true). */
-  includeDeleted?: boolean;
-}
-
-export const ANONYMOUS: Identity = Object.freeze({ role: "spendgate_anonymous" });
-
-export type RequestWithIdentity = IncomingMessage & { identity?: Identity };
 
 export function pgSettingsFor(identity: Identity, config: Config): Record<string, string> {
   const settings: Record<string, string> = {

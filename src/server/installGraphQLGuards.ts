@@ -7,7 +7,7 @@
 import express, { type Express, type Response } from "express";
 import { Kind, parse, type DocumentNode, type ValueNode } from "postgraphile/graphql";
 import type { Config } from "../config.ts";
-import type { RequestWithIdentity } from "../graphql/context.ts";
+import type { RequestWithIdentity } from "../auth/identity.ts";
 import { consume, type RateLimits } from "./rateLimits.ts";
 
 const ACCOUNT_MUTATIONS = new Set(["login", "register"]);

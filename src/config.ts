@@ -50,7 +50,6 @@ export interface Config {
     maxDepth: number;
     maxAliases: number;
     maxFields: number;
-    maxBatch: number;
     introspection: boolean;
     graphiql: boolean;
   };
@@ -231,7 +230,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       maxDepth: read.int("GRAPHQL_MAX_DEPTH", 12, 1, 100),
       maxAliases: read.int("GRAPHQL_MAX_ALIASES", 30, 1, 10_000),
       maxFields: read.int("GRAPHQL_MAX_FIELDS", 500, 1, 100_000),
-      maxBatch: read.int("GRAPHQL_MAX_BATCH", 10, 1, 1000),
       introspection: read.bool("GRAPHQL_INTROSPECTION", !isProduction),
       graphiql: read.bool("GRAPHIQL", !isProduction),
     },

@@ -7,8 +7,11 @@ import { PROJECT_ROOT } from "../projectRoot.ts";
 import { printGraphQLSchema } from "../graphql/schema.ts";
 import { withDatabase } from "./withDatabase.ts";
 
-await withDatabase(async ({ config, log, database }) => {
-  const file = path.join(PROJECT_ROOT, "schema.graphql");
-  await fs.writeFile(file, await printGraphQLSchema(config, log, database.authUrl));
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
-});
+await withDatabase(
+  async ({ config, log, database }) => {
+    const file = path.join(PROJECT_ROOT, "schema.graphql");
+    await fs.writeFile(file, await printGraphQLSchema(config.graphql, log, database.authUrl));
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  },
+  { sections: ["graphql"] },
+);

@@ -4,12 +4,11 @@
 // jwt.claims.* settings are what RLS policies read through app_public.current_user_id().
 import { ANONYMOUS, type Identity, type RequestWithIdentity } from "../auth/identity.ts";
 import type { TokenService } from "../auth/tokens.ts";
-import type { Config } from "../config.ts";
 
-export function pgSettingsFor(identity: Identity, config: Config): Record<string, string> {
+export function pgSettingsFor(identity: Identity, statementTimeoutMs: number): Record<string, string> {
   const settings: Record<string, string> = {
     role: identity.role,
-    statement_timeout: String(config.statementTimeoutMs),
+    statement_timeout: String(statementTimeoutMs),
     "jwt.claims.role": identity.role,
   };
   if (identity.userId) settings["jwt.claims.user_id"] = identity.userId;
@@ -21,15 +20,14 @@ export function pgSettingsFor(identity: Identity, config: Config): Record<string
 
 /** Services our plugins reach through the GraphQL context (e.g. signing tokens in AuthPlugin). */
 export interface GatewayServices {
-  config: Config;
   tokens: TokenService;
 }
 
-export function makeContext(services: GatewayServices) {
+export function makeContext(services: GatewayServices, statementTimeoutMs: number) {
   return (requestContext: Partial<Grafast.RequestContext>): Partial<Grafast.Context> => {
     const req = (requestContext.expressv4?.req ?? requestContext.node?.req) as (RequestWithIdentity & { ip?: string }) | undefined;
     const identity = req?.identity ?? ANONYMOUS;
-    return { pgSettings: pgSettingsFor(identity, services.config), identity, services, clientIp: req?.ip ?? "unknown" };
+    return { pgSettings: pgSettingsFor(identity, statementTimeoutMs), identity, services, clientIp: req?.ip ?? "unknown" };
   };
 }
 

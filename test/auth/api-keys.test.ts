@@ -3,13 +3,13 @@
 import { createHash } from "node:crypto";
 import test from "ava";
 import { startTestGateway, useTestGateway } from "../helpers/gateway.ts";
-import { createUser } from "../helpers/users.ts";
+import { createUser } from "../helpers/fixtures.ts";
 
 let userId: string;
 let adminId: string;
 const ctx = useTestGateway({}, async ({ db }) => {
-  userId = await createUser(db.ownerPool, "keys@example.com");
-  adminId = await createUser(db.ownerPool, "keys-admin@example.com", "admin");
+  userId = await createUser(db.ownerPool, { email: "keys@example.com" });
+  adminId = await createUser(db.ownerPool, { email: "keys-admin@example.com", role: "admin" });
 });
 
 const create = async (name: string) =>
@@ -71,7 +71,7 @@ test.serial("an unknown key and a key of a soft-deleted user are refused with 40
   const unknown = await ctx.gateway.graphql("{ version }", {}, { "x-api-key": "sg_live_unknown" });
   t.is(unknown.status, 401);
   t.is(unknown.body.errors[0].extensions.code, "invalid_api_key");
-  const otherId = await createUser(ctx.db.ownerPool, "leaving@example.com");
+  const otherId = await createUser(ctx.db.ownerPool, { email: "leaving@example.com" });
   const { apiKey } = (await ctx.gateway.graphql("mutation { createApiKey(input: {name: \"k\"}) { apiKey } }", {}, await ctx.gateway.as(otherId))).body.data.createApiKey;
   await ctx.db.ownerPool.query("update app_public.users set deleted_at = now() where user_id = $1", [otherId]);
   t.is((await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey })).status, 401);

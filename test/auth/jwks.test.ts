@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import test from "ava";
 import { useTestGateway } from "../helpers/gateway.ts";
-import { createUser } from "../helpers/users.ts";
+import { createUser } from "../helpers/fixtures.ts";
 
 const keys: JWK[] = [];
 let jwksRequests = 0;
@@ -24,7 +24,7 @@ const signRs = await providerKey("RS256", "key-1");
 const signEs = await providerKey("ES256", "key-2");
 
 const ctx = useTestGateway({ JWKS_URL: jwksUrl, JWT_ISSUER: "https://idp.example.com/", JWT_AUDIENCE: "spendgate-api" }, async ({ db }) => {
-  userId = await createUser(db.ownerPool, "external@example.com");
+  userId = await createUser(db.ownerPool, { email: "external@example.com" });
 });
 test.after.always(() => provider.close());
 

@@ -3,11 +3,11 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import test from "ava";
 import { TEST_JWT_SECRET, useTestGateway } from "../helpers/gateway.ts";
-import { createUser } from "../helpers/users.ts";
+import { createUser } from "../helpers/fixtures.ts";
 
 let userId: string;
 const ctx = useTestGateway({}, async ({ db }) => {
-  userId = await createUser(db.ownerPool, "jwt@example.com");
+  userId = await createUser(db.ownerPool, { email: "jwt@example.com" });
 });
 const secret = new TextEncoder().encode(TEST_JWT_SECRET);
 const now = () => Math.floor(Date.now() / 1000);
@@ -104,13 +104,13 @@ test("fails with malformed tokens and headers", async (t) => {
 
 test("fails for a user that does not exist or was soft-deleted", async (t) => {
   await rejects(t, await token({ sub: "00000000-0000-4000-8000-000000000000" }), /does not exist or was deleted/, "unknown_user");
-  const goneId = await createUser(ctx.db.ownerPool, "gone@example.com");
+  const goneId = await createUser(ctx.db.ownerPool, { email: "gone@example.com" });
   await ctx.db.ownerPool.query("update app_public.users set deleted_at = now() where user_id = $1", [goneId]);
   await rejects(t, await token({ sub: goneId }), /does not exist or was deleted/, "unknown_user");
 });
 
 test("fails for a suspended user", async (t) => {
-  const suspendedId = await createUser(ctx.db.ownerPool, "suspended@example.com");
+  const suspendedId = await createUser(ctx.db.ownerPool, { email: "suspended@example.com" });
   await ctx.db.ownerPool.query("update app_public.users set account_status = 'suspended' where user_id = $1", [suspendedId]);
   await rejects(t, await token({ sub: suspendedId }), /account is suspended/, "unknown_user");
 });

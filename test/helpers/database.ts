@@ -123,3 +123,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * Resolves once session `pid` (or `count` sessions of the pool's database) waits for a lock. Polls
+ * pg_stat_activity back to back: waiting on the event itself, with no sleep in between.
+ */
+export async function waitUntilBlocked(pool: pg.Pool, which: { pid: number } | { count: number }, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await pool.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity
+        where wait_event_type = 'Lock' and datname = current_database() and ($1::int is null or pid = $1)`,
+      ["pid" in which ? which.pid : null],
+    );
+    if (rows[0]!.n >= ("pid" in which ? 1 : which.count)) return;
+  }
+  throw new Error(`no ${JSON.stringify(which)} waiting for a lock within ${timeoutMs} ms`);
+}

@@ -2,16 +2,16 @@
 // but stays in the database, the deletion is logged, only admins can see and restore it.
 import test from "ava";
 import { useTestGateway } from "../helpers/gateway.ts";
-import { createUser } from "../helpers/users.ts";
+import { createUser } from "../helpers/fixtures.ts";
 
 let alice: string;
 let bob: string;
 let admin: string;
 const ctx = useTestGateway({}, async ({ db }) => {
   [alice, bob, admin] = await Promise.all([
-    createUser(db.ownerPool, "alice@example.com"),
-    createUser(db.ownerPool, "bob@example.com"),
-    createUser(db.ownerPool, "admin@example.com", "admin"),
+    createUser(db.ownerPool, { email: "alice@example.com" }),
+    createUser(db.ownerPool, { email: "bob@example.com" }),
+    createUser(db.ownerPool, { email: "admin@example.com", role: "admin" }),
   ]);
 });
 

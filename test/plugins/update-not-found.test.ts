@@ -2,12 +2,12 @@
 // the same answer for an unknown id and another user's row.
 import test from "ava";
 import { useTestGateway } from "../helpers/gateway.ts";
-import { createUser } from "../helpers/users.ts";
+import { createUser } from "../helpers/fixtures.ts";
 
 let alice: string;
 let bob: string;
 const ctx = useTestGateway({}, async ({ db }) => {
-  [alice, bob] = await Promise.all([createUser(db.ownerPool, "alice@example.com"), createUser(db.ownerPool, "bob@example.com")]);
+  [alice, bob] = await Promise.all([createUser(db.ownerPool, { email: "alice@example.com" }), createUser(db.ownerPool, { email: "bob@example.com" })]);
 });
 
 const rename = async (caller: string, projectId: string, name: string) =>

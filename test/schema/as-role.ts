@@ -1,12 +1,12 @@
 // Runs SQL the way the gateway does: connected as spendgate_authenticator, inside one
 // transaction, after switching to the caller's role and setting the caller's claims locally.
-// Shared by the schema tests; also seeds users and projects directly as the owner.
+// Shared by the schema tests (rows to start from come from test/helpers/fixtures.ts).
 import { randomUUID } from "node:crypto";
 import test from "ava";
 import pg from "pg";
+import type { ApiRole } from "../../src/auth/identity.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
-export type ApiRole = "spendgate_anonymous" | "spendgate_user" | "spendgate_operator" | "spendgate_admin";
 
 export interface Caller {
   role: ApiRole;
@@ -48,33 +48,6 @@ export async function queryAs<R extends pg.QueryResultRow = any>(
   values: unknown[] = [],
 ): Promise<pg.QueryResult<R>> {
   return as(pool, caller, (client) => client.query<R>(sql, values));
-}
-
-/** Inserts a user as the owner (bypassing RLS) and returns its id. */
-export async function createUser(
-  owner: pg.Pool,
-  fields: { role?: "user" | "operator" | "admin"; email?: string; tier?: string } = {},
-): Promise<string> {
-  const userId = randomUUID();
-  await owner.query(
-    `insert into app_public.users (user_id, email, role, tier, password_hash)
-     values ($1, $2, $3, coalesce($4, 'free')::app_public.usertier, public.crypt('secret', public.gen_salt('bf', 4)))`,
-    [userId, fields.email ?? `${userId}@example.com`, fields.role ?? "user", fields.tier ?? null],
-  );
-  return userId;
-}
-
-export async function createProject(owner: pg.Pool, userId: string, name = `project ${randomUUID()}`): Promise<string> {
-  const { rows } = await owner.query(
-    "insert into app_public.projects (user_id, name) values ($1, $2) returning project_id",
-    [userId, name],
-  );
-  return rows[0].project_id;
-}
-
-/** A 64-character hex string, like the SHA-256 hashes stored for keys and refresh tokens. */
-export function fakeHash(): string {
-  return (randomUUID() + randomUUID()).replaceAll("-", "").padEnd(64, "0").slice(0, 64);
 }
 
 /** The SQLSTATE of a rejected query (for `t.throwsAsync(..., { code })`-style checks). */

@@ -2,7 +2,8 @@
 // whoever writes them (these run as the owner, which bypasses RLS but not constraints).
 import test from "ava";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { createProject, createUser, fakeHash, sqlState } from "./as-role.ts";
+import { createProject, createUser, fakeHash } from "../helpers/fixtures.ts";
+import { sqlState } from "./as-role.ts";
 
 let db: TestDatabase;
 test.before(async () => {

@@ -3,9 +3,8 @@
 // anonymous reads nothing, secrets are readable by no API role. Plus the timestamps trigger.
 import test from "ava";
 import { randomUUID } from "node:crypto";
-import {
-  admin, anonymous, as, createProject, createUser, fakeHash, operator, queryAs, sqlState, user, useDatabaseAndApiPool, type Caller,
-} from "./as-role.ts";
+import { createProject, createUser, fakeHash } from "../helpers/fixtures.ts";
+import { admin, anonymous, as, operator, queryAs, sqlState, user, useDatabaseAndApiPool, type Caller } from "./as-role.ts";
 
 const ctx = useDatabaseAndApiPool();
 

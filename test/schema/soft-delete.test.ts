@@ -2,7 +2,8 @@
 // deleted rows disappear through RLS, admins see and restore them explicitly, every step is logged.
 import test from "ava";
 import { randomUUID } from "node:crypto";
-import { admin, as, createProject, createUser, fakeHash, operator, queryAs, sqlState, user, useDatabaseAndApiPool } from "./as-role.ts";
+import { createProject, createUser, fakeHash } from "../helpers/fixtures.ts";
+import { admin, as, operator, queryAs, sqlState, user, useDatabaseAndApiPool } from "./as-role.ts";
 
 const ctx = useDatabaseAndApiPool();
 

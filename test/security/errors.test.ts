@@ -4,7 +4,7 @@
 import test from "ava";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { TEST_JWT_SECRET, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
-import { createUser } from "../helpers/users.ts";
+import { createUser } from "../helpers/fixtures.ts";
 import { leaks } from "./harness.ts";
 
 // The helper signs test tokens with TEST_JWT_SECRET (52 characters), so production uses it too.
@@ -14,7 +14,7 @@ const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 /** A database whose projects.name column is renamed after the gateway built its schema. */
 async function brokenProjects(env: Record<string, string>): Promise<{ db: TestDatabase; gateway: TestGateway; userId: string }> {
   const db = await createTestDatabase();
-  const userId = await createUser(db.ownerPool, "errors@example.com");
+  const userId = await createUser(db.ownerPool, { email: "errors@example.com" });
   await db.ownerPool.query("insert into app_public.projects (user_id, name) values ($1, 'p')", [userId]);
   const gateway = await startTestGateway(db, env);
   const before = await gateway.graphql("{ projects { nodes { name } } }", {}, await gateway.as(userId));

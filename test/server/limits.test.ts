@@ -3,7 +3,7 @@
 import test from "ava";
 import { getIntrospectionQuery } from "postgraphile/graphql";
 import { useTestGateway } from "../helpers/gateway.ts";
-import { createUser } from "../helpers/users.ts";
+import { createUser } from "../helpers/fixtures.ts";
 
 const ctx = useTestGateway({
     GRAPHQL_MAX_DEPTH: "4",
@@ -86,7 +86,7 @@ test.serial("login attempts are limited per account, then per client IP, with 42
 });
 
 test.serial("requests per API key are limited, with 429 and Retry-After", async (t) => {
-  const userId = await createUser(ctx.db.ownerPool, "busy@example.com");
+  const userId = await createUser(ctx.db.ownerPool, { email: "busy@example.com" });
   const { apiKey } = (await ctx.gateway.graphql('mutation { createApiKey(input: {name: "busy"}) { apiKey } }', {}, await ctx.gateway.as(userId))).body.data.createApiKey;
   for (let i = 0; i < 3; i++) t.is((await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey })).status, 200);
   const limited = await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey });

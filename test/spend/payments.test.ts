@@ -2,11 +2,12 @@
 // failed or cancelled ones never do; a transaction hash is recorded once per network.
 import test from "ava";
 import { useTestGateway } from "../helpers/gateway.ts";
-import { createUser, errorCode, userRow } from "./fixtures.ts";
+import { createUser } from "../helpers/fixtures.ts";
+import { errorCode, userRow } from "./support.ts";
 
 let operator: Record<string, string>;
 const ctx = useTestGateway({}, async ({ db, gateway: gw }) => {
-  operator = await gw.as(await createUser(db, { role: "operator" }), "operator");
+  operator = await gw.as(await createUser(db.ownerPool, { role: "operator" }), "operator");
 });
 
 const PAYMENT = "paymentId status amount currency network txHash blockNumber userId";
@@ -21,7 +22,7 @@ function decide(headers: Record<string, string>, mutation: "completePayment" | "
 }
 
 test("a recorded top-up is pending and moves the balance only when an operator completes it, by the exact amount", async (t) => {
-  const userId = await createUser(ctx.db, { balance: "0" });
+  const userId = await createUser(ctx.db.ownerPool, { balance: "0" });
   const headers = await ctx.gateway.as(userId);
   const recorded = await record(headers, { amount: "12.34567891", currency: "USDC", network: "base", txHash: "0xabc1", blockNumber: "123456" });
   const payment = recorded.body.data?.recordPayment.payment;
@@ -39,7 +40,7 @@ test("a recorded top-up is pending and moves the balance only when an operator c
 });
 
 test("failed and cancelled payments never move the balance and are final", async (t) => {
-  const userId = await createUser(ctx.db, { balance: "5" });
+  const userId = await createUser(ctx.db.ownerPool, { balance: "5" });
   const headers = await ctx.gateway.as(userId);
   const a = (await record(headers, { amount: "10" })).body.data.recordPayment.payment;
   const b = (await record(headers, { amount: "20" })).body.data.recordPayment.payment;
@@ -52,7 +53,7 @@ test("failed and cancelled payments never move the balance and are final", async
 });
 
 test("only operators and admins decide on payments (SGOPR); an unknown payment is SGPMT", async (t) => {
-  const userId = await createUser(ctx.db);
+  const userId = await createUser(ctx.db.ownerPool);
   const headers = await ctx.gateway.as(userId);
   const p = (await record(headers, { amount: "1" })).body.data.recordPayment.payment;
   for (const mutation of ["completePayment", "failPayment", "cancelPayment"] as const) {
@@ -62,7 +63,7 @@ test("only operators and admins decide on payments (SGOPR); an unknown payment i
 });
 
 test("a transaction hash is recorded once per network (SGTXD); the same hash on another network is fine", async (t) => {
-  const headers = await ctx.gateway.as(await createUser(ctx.db));
+  const headers = await ctx.gateway.as(await createUser(ctx.db.ownerPool));
   t.truthy((await record(headers, { amount: "1", network: "base", txHash: "0xdup" })).body.data?.recordPayment);
   const dup = await record(headers, { amount: "2", network: "base", txHash: "0xdup" });
   t.is(errorCode(dup), "SGTXD");
@@ -70,7 +71,7 @@ test("a transaction hash is recorded once per network (SGTXD); the same hash on 
 });
 
 test("amounts must be positive (SGCST) and anonymous callers cannot record payments", async (t) => {
-  const headers = await ctx.gateway.as(await createUser(ctx.db));
+  const headers = await ctx.gateway.as(await createUser(ctx.db.ownerPool));
   t.is(errorCode(await record(headers, { amount: "0" })), "SGCST");
   t.is(errorCode(await record(headers, { amount: "-3" })), "SGCST");
   const anonymous = await record({}, { amount: "1" });
@@ -79,9 +80,9 @@ test("amounts must be positive (SGCST) and anonymous callers cannot record payme
 });
 
 test("admins cannot change a payment's status through the generic updatePayment mutation", async (t) => {
-  const userId = await createUser(ctx.db, { balance: "0" });
+  const userId = await createUser(ctx.db.ownerPool, { balance: "0" });
   const p = (await record(await ctx.gateway.as(userId), { amount: "9" })).body.data.recordPayment.payment;
-  const admin = await ctx.gateway.as(await createUser(ctx.db, { role: "admin" }), "admin");
+  const admin = await ctx.gateway.as(await createUser(ctx.db.ownerPool, { role: "admin" }), "admin");
   const response = await ctx.gateway.graphql(
     `mutation($id: UUID!) { updatePayment(input: { paymentId: $id, patch: { status: completed } }) { payment { status } } }`,
     { id: p.paymentId },

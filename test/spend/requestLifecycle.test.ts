@@ -2,22 +2,23 @@
 // settle them, every transition is checked in SQL, and the reserved money ends up where it belongs.
 import test from "ava";
 import { useTestGateway } from "../helpers/gateway.ts";
-import { budgetRow, createBudget, createPolicy, createProject, createUser, errorCode, lifecycle, submit, userRow } from "./fixtures.ts";
+import { createBudget, createPolicy, createProject, createUser } from "../helpers/fixtures.ts";
+import { budgetRow, errorCode, lifecycle, submit, userRow } from "./support.ts";
 
 let operatorHeaders: Record<string, string>;
 let operatorId: string;
 const ctx = useTestGateway({}, async ({ db, gateway: gw }) => {
-  operatorId = await createUser(db, { role: "operator" });
+  operatorId = await createUser(db.ownerPool, { role: "operator" });
   operatorHeaders = await gw.as(operatorId, "operator");
 });
 
 /** A user with a project, a project budget and a user-wide budget, both applying to requests. */
 async function setup(balance = "100") {
-  const userId = await createUser(ctx.db, { balance });
-  const projectId = await createProject(ctx.db, userId);
-  const projectBudget = await createBudget(ctx.db, userId, { projectId, daily: "20", monthly: "100" });
-  const userBudget = await createBudget(ctx.db, userId, { daily: "30" });
-  await createPolicy(ctx.db, userId, { projectId, requireApprovalAbove: "5" });
+  const userId = await createUser(ctx.db.ownerPool, { balance });
+  const projectId = await createProject(ctx.db.ownerPool, userId);
+  const projectBudget = await createBudget(ctx.db.ownerPool, userId, { projectId, daily: "20", monthly: "100" });
+  const userBudget = await createBudget(ctx.db.ownerPool, userId, { daily: "30" });
+  await createPolicy(ctx.db.ownerPool, userId, { projectId, requireApprovalAbove: "5" });
   return { userId, projectId, projectBudget, userBudget, headers: await ctx.gateway.as(userId) };
 }
 
@@ -81,7 +82,7 @@ test("only operators and admins can approve or reject: a user gets SGOPR, even f
     const response = await lifecycle(ctx.gateway, s.headers, mutation, { requestId: big.requestId });
     t.is(errorCode(response), "SGOPR", mutation);
   }
-  const adminId = await createUser(ctx.db, { role: "admin" });
+  const adminId = await createUser(ctx.db.ownerPool, { role: "admin" });
   const byAdmin = await lifecycle(ctx.gateway, await ctx.gateway.as(adminId, "admin"), "approveRequest", { requestId: big.requestId });
   t.is(byAdmin.body.data?.approveRequest.request.status, "approved");
 });
@@ -136,7 +137,7 @@ test("the status transition rules hold for direct SQL updates too", async (t) =>
 
 test("another user's request is not found (SGRNF); a negative actual cost is SGCST", async (t) => {
   const s = await setup();
-  const intruder = await createUser(ctx.db);
+  const intruder = await createUser(ctx.db.ownerPool);
   const r = await submit(ctx.gateway, s.headers, { projectId: s.projectId, estimatedCost: "1" });
   for (const mutation of ["completeRequest", "cancelRequest", "startRequest", "failRequest"]) {
     const response = await lifecycle(ctx.gateway, await ctx.gateway.as(intruder), mutation, { requestId: r.requestId, ...(mutation === "completeRequest" ? { actualCost: "0" } : {}) });

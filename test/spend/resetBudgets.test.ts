@@ -6,8 +6,9 @@ import anyTest, { type TestFn } from "ava";
 import pg from "pg";
 import { Logger, quickAddJob, runOnce } from "graphile-worker";
 import resetBudgetsTask from "../../src/tasks/reset_budgets.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { asUserInSql, budgetRow, createBudget, createProject, createUser } from "./fixtures.ts";
+import { createTestDatabase, waitUntilBlocked, type TestDatabase } from "../helpers/database.ts";
+import { createBudget, createProject, createUser } from "../helpers/fixtures.ts";
+import { asUserInSql, budgetRow } from "./support.ts";
 
 // reset_budgets works on every budget of the database: each test gets a database of its own.
 interface Context {
@@ -37,9 +38,9 @@ async function reset(db: TestDatabase, now: string | Date): Promise<number> {
 
 /** A user with a budget holding `settled` already spent and `reserved` outstanding. */
 async function budgetWithSpending(db: TestDatabase, settled: string, reserved: string, limits: { daily?: string; monthly?: string } = {}) {
-  const userId = await createUser(db, { balance: "1000" });
-  const projectId = await createProject(db, userId);
-  const budgetId = await createBudget(db, userId, { projectId, daily: limits.daily ?? "100", monthly: limits.monthly ?? "1000" });
+  const userId = await createUser(db.ownerPool, { balance: "1000" });
+  const projectId = await createProject(db.ownerPool, userId);
+  const budgetId = await createBudget(db.ownerPool, userId, { projectId, daily: limits.daily ?? "100", monthly: limits.monthly ?? "1000" });
   await asUserInSql(db, userId, "spendgate_user", async (client) => {
     const submit = (cost: string) =>
       client.query<{ request_id: string }>("select request_id from app_public.submit_request($1, 'a', 'openai', 'm', 'e', '{}', $2)", [projectId, cost]);
@@ -121,15 +122,6 @@ test("soft-deleted budgets are left alone", async (t) => {
   t.like(await budgetRow(db, budgetId), { daily: "1.00000000" });
 });
 
-/** Resolves once backend `pid` is waiting for a lock (polls pg_stat_activity; no sleeping). */
-async function waitUntilBlocked(pool: pg.Pool, pid: number): Promise<void> {
-  for (let i = 0; i < 10_000; i++) {
-    const { rows } = await pool.query("select wait_event_type from pg_stat_activity where pid = $1", [pid]);
-    if (rows[0]?.wait_event_type === "Lock") return;
-  }
-  throw new Error(`backend ${pid} never blocked`);
-}
-
 test("a reservation committed while the reset waits for its lock is carried into the new day, not lost", async (t) => {
   const { db, pool } = t.context;
   const { userId, projectId, budgetId } = await budgetWithSpending(db, "3", "2");
@@ -144,7 +136,7 @@ test("a reservation committed while the reset waits for its lock is carried into
     const resetPid = (await resetter.query("select pg_backend_pid() as pid")).rows[0].pid;
     // The reset's "tomorrow" is after the submitter's day: the day has ended for it only.
     const resetting = resetter.query<{ n: number }>("select app_private.reset_budgets(now() + interval '1 day') as n");
-    await waitUntilBlocked(pool, resetPid);
+    await waitUntilBlocked(pool, { pid: resetPid });
     await submitter.query("commit");
     t.true((await resetting).rows[0]!.n >= 1);
   } finally {
@@ -167,7 +159,7 @@ test("a reservation made while the reset holds the lock lands in the new day aft
     await submitter.query("select set_config('jwt.claims.user_id', $1, true)", [userId]);
     await submitter.query("set local role spendgate_user");
     const submitting = submitter.query("select status from app_public.submit_request($1, 'a', 'openai', 'm', 'e', '{}', 4)", [projectId]);
-    await waitUntilBlocked(pool, submitPid);
+    await waitUntilBlocked(pool, { pid: submitPid });
     await resetter.query("commit");
     t.is((await submitting).rows[0].status, "approved");
     await submitter.query("commit");

@@ -3,15 +3,16 @@
 import test from "ava";
 import pg from "pg";
 import { useTestGateway } from "../helpers/gateway.ts";
-import { createBudget, createProject, createUser, lifecycle, submit } from "./fixtures.ts";
+import { createBudget, createProject, createUser } from "../helpers/fixtures.ts";
+import { lifecycle, submit } from "./support.ts";
 
 const ctx = useTestGateway();
 
 test("budgetStatus reports spending, remaining amounts and percentage used of the daily and monthly limits", async (t) => {
-  const userId = await createUser(ctx.db, { balance: "100" });
-  const projectId = await createProject(ctx.db, userId);
-  await createBudget(ctx.db, userId, { projectId, daily: "8", monthly: "40" });
-  await createBudget(ctx.db, userId, { monthly: "10" }); // no daily limit
+  const userId = await createUser(ctx.db.ownerPool, { balance: "100" });
+  const projectId = await createProject(ctx.db.ownerPool, userId);
+  await createBudget(ctx.db.ownerPool, userId, { projectId, daily: "8", monthly: "40" });
+  await createBudget(ctx.db.ownerPool, userId, { monthly: "10" }); // no daily limit
   const headers = await ctx.gateway.as(userId);
   const r = await submit(ctx.gateway, headers, { projectId, estimatedCost: "3" });
   await lifecycle(ctx.gateway, headers, "completeRequest", { requestId: r.requestId, actualCost: "2" });
@@ -38,8 +39,8 @@ test("budgetStatus reports spending, remaining amounts and percentage used of th
 });
 
 test("budgetStatus shows a day that ended as already restarted, before the worker ran", async (t) => {
-  const userId = await createUser(ctx.db, { balance: "100" });
-  const budgetId = await createBudget(ctx.db, userId, { daily: "10" });
+  const userId = await createUser(ctx.db.ownerPool, { balance: "100" });
+  const budgetId = await createBudget(ctx.db.ownerPool, userId, { daily: "10" });
   const headers = await ctx.gateway.as(userId);
   const r = await submit(ctx.gateway, headers, { estimatedCost: "4" });
   await lifecycle(ctx.gateway, headers, "completeRequest", { requestId: r.requestId, actualCost: "4" });
@@ -49,9 +50,9 @@ test("budgetStatus shows a day that ended as already restarted, before the worke
 });
 
 test("groupedAggregates: spend by provider, model and day through HTTP, limited to the caller's own requests", async (t) => {
-  const userId = await createUser(ctx.db, { balance: "100" });
+  const userId = await createUser(ctx.db.ownerPool, { balance: "100" });
   const headers = await ctx.gateway.as(userId);
-  const other = await createUser(ctx.db, { balance: "100" });
+  const other = await createUser(ctx.db.ownerPool, { balance: "100" });
   await submit(ctx.gateway, await ctx.gateway.as(other), { apiProvider: "openai", estimatedCost: "50" }); // not mine
   for (const [apiProvider, modelName, estimatedCost] of [
     ["openai", "gpt-4o", "1.1"], ["openai", "gpt-4o-mini", "0.2"], ["anthropic", "claude", "2.5"], ["anthropic", "claude", "0.25"],
@@ -78,10 +79,10 @@ test("groupedAggregates: spend by provider, model and day through HTTP, limited 
 });
 
 test("groupedAggregates on payments by currency and status, and on budgets by project", async (t) => {
-  const userId = await createUser(ctx.db, { balance: "0" });
-  const projectId = await createProject(ctx.db, userId);
-  await createBudget(ctx.db, userId, { projectId, daily: "5" });
-  await createBudget(ctx.db, userId, { daily: "7" });
+  const userId = await createUser(ctx.db.ownerPool, { balance: "0" });
+  const projectId = await createProject(ctx.db.ownerPool, userId);
+  await createBudget(ctx.db.ownerPool, userId, { projectId, daily: "5" });
+  await createBudget(ctx.db.ownerPool, userId, { daily: "7" });
   const headers = await ctx.gateway.as(userId);
   for (const [amount, currency] of [["10", "USDC"], ["5.5", "USDC"], ["3", "EUR"]]) {
     const r = await ctx.gateway.graphql(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { payment { paymentId } } }`, { input: { amount, currency } }, headers);
@@ -100,8 +101,8 @@ test("groupedAggregates on payments by currency and status, and on budgets by pr
 });
 
 test("a NOTIFY on spendgate_budget_threshold is sent once when daily spending crosses 80% and once at 100%", async (t) => {
-  const userId = await createUser(ctx.db, { balance: "100" });
-  const budgetId = await createBudget(ctx.db, userId, { daily: "10", monthly: "1000" });
+  const userId = await createUser(ctx.db.ownerPool, { balance: "100" });
+  const budgetId = await createBudget(ctx.db.ownerPool, userId, { daily: "10", monthly: "1000" });
   const headers = await ctx.gateway.as(userId);
   const listener = new pg.Client({ connectionString: ctx.db.ownerUrl });
   await listener.connect();

@@ -3,7 +3,8 @@
 import test from "ava";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
-import { budgetRow, createBudget, createProject, createUser, submit, userRow, type RequestResult } from "./fixtures.ts";
+import { createBudget, createProject, createUser } from "../helpers/fixtures.ts";
+import { budgetRow, submit, userRow, type RequestResult } from "./support.ts";
 
 let db: TestDatabase;
 let gw: TestGateway;
@@ -25,12 +26,12 @@ const toUnits = (amount: string) => {
 const sumUnits = (requests: RequestResult[]) => requests.reduce((total, r) => total + toUnits(r.reservedCost), 0n);
 
 test("250 concurrent submissions on one shared budget never approve more than any limit, and the counters equal the approved reservations exactly", async (t) => {
-  const userId = await createUser(db, { balance: "1000" });
-  const projectId = await createProject(db, userId);
+  const userId = await createUser(db.ownerPool, { balance: "1000" });
+  const projectId = await createProject(db.ownerPool, userId);
   // Two budgets apply to every call: the project's (daily 50) and the user-wide one (daily 40,
   // the tighter), plus a monthly limit that is tighter still on the project budget.
-  const projectBudget = await createBudget(db, userId, { projectId, daily: "50", monthly: "37.5" });
-  const userBudget = await createBudget(db, userId, { daily: "40" });
+  const projectBudget = await createBudget(db.ownerPool, userId, { projectId, daily: "50", monthly: "37.5" });
+  const userBudget = await createBudget(db.ownerPool, userId, { daily: "40" });
   const headers = await gw.as(userId);
 
   const costs = Array.from({ length: 250 }, (_, i) => `0.${String(((i * 37) % 90) + 10).padStart(2, "0")}3`); // 0.103 .. 0.993
@@ -63,8 +64,8 @@ test("250 concurrent submissions on one shared budget never approve more than an
 test("240 concurrent submissions from 20 users on 20 budgets keep every budget within its limit", async (t) => {
   const users = await Promise.all(
     Array.from({ length: 20 }, async (_, i) => {
-      const userId = await createUser(db, { balance: i % 5 === 0 ? "2" : "100" });
-      const budgetId = await createBudget(db, userId, { daily: `${3 + (i % 4)}` });
+      const userId = await createUser(db.ownerPool, { balance: i % 5 === 0 ? "2" : "100" });
+      const budgetId = await createBudget(db.ownerPool, userId, { daily: `${3 + (i % 4)}` });
       return { userId, budgetId, headers: await gw.as(userId), daily: `${3 + (i % 4)}`, balance: i % 5 === 0 ? "2" : "100" };
     }),
   );

@@ -3,12 +3,12 @@
 import test from "ava";
 import { quickAddJob } from "graphile-worker";
 import { useTestGateway } from "../helpers/gateway.ts";
-import { createUser } from "../helpers/users.ts";
+import { createUser } from "../helpers/fixtures.ts";
 
 const ctx = useTestGateway({ WORKER: "inline" });
 
 test("a reset_budgets job added to the queue is run by the gateway's inline worker", async (t) => {
-  const userId = await createUser(ctx.db.ownerPool, "worker@example.com");
+  const userId = await createUser(ctx.db.ownerPool, { email: "worker@example.com" });
   // A budget whose day ended yesterday, with spending to reset.
   const { rows } = await ctx.db.ownerPool.query(
     `insert into app_public.budgets (user_id, daily_limit, current_daily_spending, daily_period_start)

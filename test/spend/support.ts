@@ -1,75 +1,8 @@
-// Shared set-up for the spend tests: users, projects, budgets and policies inserted with the
-// owner pool (as an operator or the legacy importer would), and the GraphQL documents an agent
-// sends. Not a test file (ava runs *.test.ts only).
-import { randomBytes } from "node:crypto";
+// Shared by the spend tests: the GraphQL documents an agent sends, readers of the rows they
+// change, and SQL run as a user for paths HTTP cannot reach. Rows to start from come from
+// test/helpers/fixtures.ts. Not a test file (ava runs *.test.ts only).
 import type { TestDatabase } from "../helpers/database.ts";
 import type { TestGateway } from "../helpers/gateway.ts";
-
-export interface UserOptions {
-  balance?: string;
-  role?: "user" | "operator" | "admin";
-  accountStatus?: "active" | "suspended" | "inactive";
-}
-
-export async function createUser(db: TestDatabase, options: UserOptions = {}): Promise<string> {
-  const { rows } = await db.ownerPool.query<{ user_id: string }>(
-    `insert into app_public.users (email, role, account_status, available_balance)
-     values ($1, $2, $3, $4) returning user_id`,
-    [`u-${randomBytes(6).toString("hex")}@example.com`, options.role ?? "user", options.accountStatus ?? "active", options.balance ?? "1000"],
-  );
-  return rows[0]!.user_id;
-}
-
-export async function createProject(db: TestDatabase, userId: string, name = `p-${randomBytes(4).toString("hex")}`): Promise<string> {
-  const { rows } = await db.ownerPool.query<{ project_id: string }>(
-    "insert into app_public.projects (user_id, name) values ($1, $2) returning project_id",
-    [userId, name],
-  );
-  return rows[0]!.project_id;
-}
-
-export interface BudgetOptions {
-  projectId?: string | null;
-  daily?: string | null;
-  monthly?: string | null;
-  perRequest?: string | null;
-}
-
-export async function createBudget(db: TestDatabase, userId: string, options: BudgetOptions = {}): Promise<string> {
-  const { rows } = await db.ownerPool.query<{ id: string }>(
-    `insert into app_public.budgets (user_id, project_id, daily_limit, monthly_limit, per_request_limit)
-     values ($1, $2, $3, $4, $5) returning id`,
-    [userId, options.projectId ?? null, options.daily ?? null, options.monthly ?? null, options.perRequest ?? null],
-  );
-  return rows[0]!.id;
-}
-
-export interface PolicyOptions {
-  projectId?: string | null;
-  allowedProviders?: string[];
-  allowedModels?: string[];
-  forbiddenOperations?: string[];
-  rateLimits?: Record<string, number>;
-  requireApprovalAbove?: string | null;
-}
-
-export async function createPolicy(db: TestDatabase, userId: string, options: PolicyOptions = {}): Promise<string> {
-  const { rows } = await db.ownerPool.query<{ id: string }>(
-    `insert into app_public.policies (user_id, project_id, allowed_providers, allowed_models, forbidden_operations,
-       rate_limits, require_approval_above)
-     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-    [
-      userId,
-      options.projectId ?? null,
-      JSON.stringify(options.allowedProviders ?? []),
-      JSON.stringify(options.allowedModels ?? []),
-      JSON.stringify(options.forbiddenOperations ?? []),
-      JSON.stringify(options.rateLimits ?? {}),
-      options.requireApprovalAbove ?? null,
-    ],
-  );
-  return rows[0]!.id;
-}
 
 export async function budgetRow(db: TestDatabase, id: string) {
   const { rows } = await db.ownerPool.query(

@@ -1,11 +1,10 @@
-// With REDIS_URL, rate-limit counters are shared by every gateway instance (the machine's Redis
-// at 127.0.0.1:6379 here, or REDIS_TEST_URL); and CORS_ORIGINS lets listed browser origins call
-// the API.
+// Process-level (Redis): with REDIS_URL, rate-limit counters are shared by every gateway
+// instance (the machine's Redis at 127.0.0.1:6379 here, or REDIS_TEST_URL).
 import { randomUUID } from "node:crypto";
 import net from "node:net";
 import test from "ava";
 import { startTestGateway, useTestGateway, type TestGateway } from "../helpers/gateway.ts";
-import { createUser } from "../helpers/users.ts";
+import { createUser } from "../helpers/fixtures.ts";
 
 const redisUrl = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379";
 // CI has Redis, so there the test always runs (and fails without it); on a machine without one,
@@ -21,7 +20,6 @@ const redis = {
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: `spendgate-test-${randomUUID()}`, // counters of this run only
   RATE_LIMIT_REQUESTS_PER_KEY_PER_MINUTE: "3",
-  CORS_ORIGINS: "https://dashboard.example.com",
 };
 let second: TestGateway;
 const ctx = useTestGateway(redis, async ({ db }) => {
@@ -30,7 +28,7 @@ const ctx = useTestGateway(redis, async ({ db }) => {
 test.after.always(() => second?.close());
 
 redisTest("two gateway instances share the requests-per-key counter through Redis", async (t) => {
-  const userId = await createUser(ctx.db.ownerPool, "shared@example.com");
+  const userId = await createUser(ctx.db.ownerPool, { email: "shared@example.com" });
   const { apiKey } = (await ctx.gateway.graphql('mutation { createApiKey(input: {name: "shared"}) { apiKey } }', {}, await ctx.gateway.as(userId))).body.data.createApiKey;
   const key = { "x-api-key": apiKey };
   t.is((await ctx.gateway.graphql("{ version }", {}, key)).status, 200);
@@ -39,18 +37,4 @@ redisTest("two gateway instances share the requests-per-key counter through Redi
   const limited = await second.graphql("{ version }", {}, key);
   t.is(limited.status, 429, "the fourth request, on the other instance, is over the shared limit of 3");
   t.regex(limited.headers.get("retry-after") ?? "", /^\d+$/);
-});
-
-test.serial("CORS: a listed origin gets Access-Control-Allow-Origin and its preflight is answered; others get none", async (t) => {
-  const preflight = await fetch(`${ctx.gateway.url}/graphql`, {
-    method: "OPTIONS",
-    headers: { origin: "https://dashboard.example.com", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
-  });
-  t.is(preflight.status, 204);
-  t.is(preflight.headers.get("access-control-allow-origin"), "https://dashboard.example.com");
-  t.regex(preflight.headers.get("access-control-allow-headers") ?? "", /Authorization/);
-  const listed = await ctx.gateway.graphql("{ version }", {}, { origin: "https://dashboard.example.com" });
-  t.is(listed.headers.get("access-control-allow-origin"), "https://dashboard.example.com");
-  const other = await ctx.gateway.graphql("{ version }", {}, { origin: "https://evil.example.com" });
-  t.is(other.headers.get("access-control-allow-origin"), null);
 });

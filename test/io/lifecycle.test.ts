@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import test from "ava";
-import { freePort, MAIN, spawnNode, waitForStatus } from "../helpers/process.ts";
+import { freePort, LISTENING, MAIN, spawnNode } from "../helpers/process.ts";
 
 test.serial("an unreachable DATABASE_URL stops start-up after bounded retries with one clear line", async (t) => {
   const started = Date.now();
@@ -31,8 +31,9 @@ test.serial("in a private folder: as root start-up stops with the command that f
     if (process.getuid?.() !== 0) {
       // The cluster runs as this very user, who can reach its own private folder.
       const port = await freePort();
-      const run = spawnNode(MAIN, { DATA_DIR: path.join(privateDir, "data"), PORT: String(port) });
-      await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200);
+      const run = spawnNode(MAIN, { DATA_DIR: path.join(privateDir, "data"), PORT: String(port), LOG_LEVEL: "info" });
+      await run.waitForOutput(LISTENING);
+      t.is((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
       run.child.kill("SIGTERM");
       t.deepEqual(await run.exited, { code: 0, signal: null });
       return;
@@ -54,20 +55,20 @@ test.serial("with no DATABASE_URL it boots the embedded PostgreSQL; SIGTERM exit
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-start-"));
   await fs.chmod(dataDir, 0o755); // as root, the embedded cluster runs as `postgres`
   const port = await freePort();
-  const env = { DATA_DIR: dataDir, PORT: String(port), NODE_ENV: "development" };
+  const env = { DATA_DIR: dataDir, PORT: String(port), NODE_ENV: "development", LOG_LEVEL: "info" };
   const base = `http://127.0.0.1:${port}`;
   const graphql = async (query: string) =>
     (await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) })).json() as Promise<any>;
   try {
     const first = spawnNode(MAIN, env);
-    await waitForStatus(`${base}/readyz`, 200);
+    await first.waitForOutput(LISTENING);
     const registered = await graphql('mutation { register(input: {email: "kept@example.com", password: "password123"}) { userId } }');
     t.truthy(registered.data.register.userId, first.output());
     first.child.kill("SIGTERM");
     t.deepEqual(await first.exited, { code: 0, signal: null });
 
     const second = spawnNode(MAIN, env);
-    await waitForStatus(`${base}/readyz`, 200);
+    await second.waitForOutput(LISTENING);
     const login = await graphql('mutation { login(input: {email: "kept@example.com", password: "password123"}) { userId } }');
     t.is(login.data.login.userId, registered.data.register.userId);
     second.child.kill("SIGINT");

@@ -46,6 +46,13 @@ export interface HttpConfig {
   corsOrigins: string[];
 }
 
+/** The admin server (as PostgREST's): /metrics, /healthz and /readyz on an interface of their own. */
+export interface AdminConfig {
+  host: string;
+  /** Undefined: no admin server; /metrics is then served on the main port outside production only. */
+  port: number | undefined;
+}
+
 export interface JwtConfig {
   secret: string | undefined;
   jwksUrl: string | undefined;
@@ -88,6 +95,7 @@ export interface WorkerConfig {
 export interface ConfigSections {
   database: DatabaseConfig;
   http: HttpConfig;
+  admin: AdminConfig;
   jwt: JwtConfig;
   graphql: GraphQLConfig;
   rateLimit: RateLimitConfig;
@@ -246,6 +254,10 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
     port: read.int("PORT", 4000, 0, 65535),
     trustProxy: read.int("TRUST_PROXY_HOPS", 0, 0, 10) || false,
     corsOrigins: (read.raw("CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+  }),
+  admin: (read) => ({
+    host: read.string("ADMIN_HOST", "127.0.0.1"),
+    port: read.raw("ADMIN_PORT") === undefined ? undefined : read.int("ADMIN_PORT", 0, 0, 65535),
   }),
   jwt: (read, base) => {
     const secret = read.raw("JWT_SECRET");

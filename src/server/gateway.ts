@@ -16,6 +16,7 @@ import { loadPlugins } from "../graphql/plugins.ts";
 import { makePreset } from "../graphql/preset.ts";
 import type { Logger } from "../logger.ts";
 import { startWorker, type WorkerHandle } from "../worker/runner.ts";
+import { startAdminServer } from "./admin.ts";
 import { installAuth } from "./installAuth.ts";
 import { installCors } from "./installCors.ts";
 import { installErrorHandler } from "./installErrorHandler.ts";
@@ -23,18 +24,21 @@ import { installHealth } from "./installHealth.ts";
 import { installGraphQLGuards } from "./installGraphQLGuards.ts";
 import { installHelmet } from "./installHelmet.ts";
 import { installObservability } from "./installObservability.ts";
-import { createMetrics } from "./metrics.ts";
+import { createMetrics, installMetricsEndpoint } from "./metrics.ts";
 import { createRateLimits } from "./rateLimits.ts";
 
 export interface Gateway {
   url: string;
+  /** The admin server (/metrics, /healthz, /readyz), when ADMIN_PORT is set. */
+  adminUrl: string | undefined;
   server: http.Server;
   /** The inline graphile-worker, when WORKER=inline. */
   worker: WorkerHandle | undefined;
   close(): Promise<void>;
 }
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** In-flight requests get this long to finish: less than `docker stop`'s 10 s before SIGKILL. */
+const SHUTDOWN_GRACE_MS = 8_000;
 
 export async function startGateway(config: Config, log: Logger, database: DatabaseTarget): Promise<Gateway> {
   const authPool = createPool(database.authUrl, "api", config.database.pool, log);
@@ -60,6 +64,11 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   const server = http.createServer(app);
   await pgl.createServ(grafserv).addTo(app, server);
   await pgl.getSchema(); // build the schema now: fail at start-up, not on the first request
+  // /metrics: on the admin server when there is one; else on the main port, outside production only.
+  const admin = config.admin.port === undefined ? undefined : await startAdminServer({ ...config.admin, port: config.admin.port }, metrics, ownerPool);
+  if (admin) log.info({ url: admin.url }, "admin server listening (/metrics, /healthz, /readyz)");
+  else if (!config.isProduction) installMetricsEndpoint(app, metrics);
+  else log.info("no ADMIN_PORT: /metrics is not served");
   installErrorHandler(app, config.isProduction, log);
 
   await new Promise<void>((resolve, reject) => {
@@ -84,11 +93,12 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await drained;
       clearTimeout(timer);
+      await admin?.close();
       await worker?.stop();
       await apiKeyUsage.stop();
       await rateLimits.close();
       await pgl.release();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());
-  return { url, server, worker, close };
+  return { url, adminUrl: admin?.url, server, worker, close };
 }

@@ -1,5 +1,6 @@
 // One middleware observes every request once it has finished: a metrics sample and a structured
-// log line (with a request id that is also returned to the client as X-Request-Id).
+// log line (with a request id that is also returned to the client as X-Request-Id). The samples
+// are served by GET /metrics (src/server/metrics.ts), on the admin server when there is one.
 import { randomUUID } from "node:crypto";
 import type { Express } from "express";
 import type { Logger } from "../logger.ts";
@@ -16,9 +17,5 @@ export function installObservability(app: Express, log: Logger, metrics: Metrics
       log.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
     });
     next();
-  });
-  app.get("/metrics", async (_req, res) => {
-    res.setHeader("Content-Type", metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
   });
 }

@@ -1,5 +1,8 @@
 // Prometheus metrics (prom-client): process defaults, pool connections (seed 004 D-3: monitor
 // connection pool metrics), HTTP requests by route and status, and GraphQL request latency.
+// Names follow Prometheus' naming rules as promtool checks them (test/server/metrics.test.ts):
+// counters end in _total, nothing else does, units are base units.
+import type { Express } from "express";
 import type pg from "pg";
 import client from "prom-client";
 
@@ -14,6 +17,11 @@ export interface Metrics {
 export function createMetrics(pools: Record<string, pg.Pool>): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "spendgate_" });
+  // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
+  // counters; their per-type versions without the suffix (summed, the same numbers) stay.
+  for (const metric of registry.getMetricsAsArray()) {
+    if (metric instanceof client.Gauge && metric.name.endsWith("_total")) registry.removeSingleMetric(metric.name);
+  }
 
   const poolGauge = (name: string, help: string, read: (pool: pg.Pool) => number) =>
     new client.Gauge({
@@ -25,7 +33,7 @@ export function createMetrics(pools: Record<string, pg.Pool>): Metrics {
         for (const [label, pool] of Object.entries(pools)) this.set({ pool: label }, read(pool));
       },
     });
-  poolGauge("spendgate_db_pool_connections_total", "Connections open in the pool (idle + in use).", (p) => p.totalCount);
+  poolGauge("spendgate_db_pool_connections", "Connections open in the pool (idle + in use).", (p) => p.totalCount);
   poolGauge("spendgate_db_pool_connections_idle", "Idle connections in the pool.", (p) => p.idleCount);
   poolGauge("spendgate_db_pool_requests_waiting", "Requests waiting for a connection from the pool.", (p) => p.waitingCount);
 
@@ -59,4 +67,12 @@ export function createMetrics(pools: Record<string, pg.Pool>): Metrics {
       if (route === "/graphql" && method === "POST") graphqlDuration.observe({ status: String(status) }, seconds);
     },
   };
+}
+
+/** GET /metrics: the Prometheus text format. */
+export function installMetricsEndpoint(app: Express, metrics: Metrics): void {
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("Content-Type", metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
 }

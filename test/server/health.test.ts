@@ -29,22 +29,6 @@ test.serial("GET /readyz answers 503 naming the pending migration when one is no
   t.is((await fetch(`${ctx.gateway.url}/readyz`)).status, 200);
 });
 
-test.serial("GET /metrics exposes pool connections, request counts and GraphQL latency in Prometheus format", async (t) => {
-  await ctx.gateway.graphql("{ version }");
-  const response = await fetch(`${ctx.gateway.url}/metrics`);
-  t.is(response.status, 200);
-  t.regex(response.headers.get("content-type") ?? "", /^text\/plain/);
-  const text = await response.text();
-  for (const pool of ["api", "owner"]) {
-    t.regex(text, new RegExp(`spendgate_db_pool_connections_total\\{pool="${pool}"\\} \\d+`));
-    t.regex(text, new RegExp(`spendgate_db_pool_connections_idle\\{pool="${pool}"\\} \\d+`));
-    t.regex(text, new RegExp(`spendgate_db_pool_requests_waiting\\{pool="${pool}"\\} \\d+`));
-  }
-  t.regex(text, /spendgate_http_requests_total\{method="POST",route="\/graphql",status="200"\} [1-9]/);
-  t.regex(text, /spendgate_graphql_operation_duration_seconds_count\{status="200"\} [1-9]/);
-  t.regex(text, /spendgate_graphql_operation_duration_seconds_bucket\{le="0.1",status="200"\} \d+/);
-});
-
 test.serial("unknown paths get a JSON 404 and security headers", async (t) => {
   const response = await fetch(`${ctx.gateway.url}/nope`);
   t.is(response.status, 404);

@@ -328,14 +328,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   return loadConfigSections(ALL_SECTIONS, env, cwd);
 }
 
+/** A URL as it may be logged or shown: its password replaced by ***. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "***";
+  return parsed.toString();
+}
+
 /** The configuration as it may be logged: URLs without passwords, secrets as "set"/"unset". */
 export function describeConfig(config: Partial<ConfigSections> & BaseConfig): Record<string, unknown> {
-  const redact = (url: string | undefined) => {
-    if (!url) return url;
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  };
+  const redact = (url: string | undefined) => url && redactUrl(url);
   const { database, http, jwt, redis, worker } = config;
   return {
     nodeEnv: config.nodeEnv,

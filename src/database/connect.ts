@@ -1,7 +1,7 @@
 // Decides which PostgreSQL the process talks to: the server named by DATABASE_URL (waited for
 // with a bounded, backed-off retry: seed 004 asks for connection retry) or the embedded default.
 import pg from "pg";
-import type { DatabaseConfig } from "../config.ts";
+import { redactUrl, type DatabaseConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "./embedded.ts";
 
@@ -59,12 +59,6 @@ export function authenticatorUrl(ownerUrl: string, password: string | undefined)
   url.username = AUTHENTICATOR_ROLE;
   url.password = password ?? "";
   return url.toString();
-}
-
-export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.toString();
 }
 
 /** Tries to connect, backing off 0.25 s, 0.5 s, 1 s, ... between attempts; fails with one clear line. */

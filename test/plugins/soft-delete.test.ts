@@ -56,11 +56,11 @@ test.serial("an admin sees soft-deleted rows only with X-Include-Deleted and can
   t.false((await projectNames(admin)).includes("restorable"));
   t.true((await projectNames(admin, { "x-include-deleted": "true" })).includes("restorable"));
 
-  const restore = (caller: string, headers: Record<string, string>) =>
+  const restore = (headers: Record<string, string>) =>
     ctx.gateway.graphql("mutation($id: UUID!) { updateProject(input: {projectId: $id, patch: {deletedAt: null}}) { project { name deletedAt } } }", { id: projectId }, headers);
-  const byUser = await restore(alice, await ctx.gateway.as(alice));
+  const byUser = await restore(await ctx.gateway.as(alice));
   t.deepEqual(byUser.body.errors.map((e: any) => e.extensions.code), ["SGNFD"], "the user cannot even see the deleted row");
-  const byAdmin = await restore(admin, { ...(await ctx.gateway.as(admin, "admin")), "x-include-deleted": "true" });
+  const byAdmin = await restore({ ...(await ctx.gateway.as(admin, "admin")), "x-include-deleted": "true" });
   t.deepEqual(byAdmin.body.data.updateProject.project, { name: "restorable", deletedAt: null });
   t.true((await projectNames(alice)).includes("restorable"));
 });

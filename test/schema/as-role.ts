@@ -1,7 +1,6 @@
 // Runs SQL the way the gateway does: connected as spendgate_authenticator, inside one
 // transaction, after switching to the caller's role and setting the caller's claims locally.
 // Shared by the schema tests (rows to start from come from test/helpers/fixtures.ts).
-import { randomUUID } from "node:crypto";
 import test from "ava";
 import pg from "pg";
 import type { ApiRole } from "../../src/auth/identity.ts";

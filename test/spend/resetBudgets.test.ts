@@ -19,12 +19,10 @@ interface Context {
 const test = anyTest as TestFn<Context>;
 
 test.beforeEach(async (t) => {
-  const { db, pool } = t.context;
   t.context.db = await createTestDatabase();
   t.context.pool = new pg.Pool({ connectionString: t.context.db.ownerUrl, max: 6 });
 });
 test.afterEach.always(async (t) => {
-  const { db, pool } = t.context;
   await t.context.pool?.end();
   await t.context.db?.drop();
 });
@@ -61,7 +59,7 @@ async function setPeriods(db: TestDatabase, budgetId: string, values: { dailySta
 }
 
 test("a budget whose UTC day ended restarts its daily spending from the outstanding reservations", async (t) => {
-  const { db, pool } = t.context;
+  const { db } = t.context;
   const { budgetId } = await budgetWithSpending(db, "3", "2");
   t.like(await budgetRow(db, budgetId), { daily: "5.00000000", monthly: "5.00000000", reserved: "2.00000000" });
   const { rows } = await db.ownerPool.query("select date_trunc('day', now() at time zone 'utc') at time zone 'utc' as today");
@@ -76,7 +74,7 @@ test("a budget whose UTC day ended restarts its daily spending from the outstand
 });
 
 test("running it twice changes nothing the second time (idempotent), nor does an older, backfilled run", async (t) => {
-  const { db, pool } = t.context;
+  const { db } = t.context;
   const { budgetId } = await budgetWithSpending(db, "1", "1");
   await setPeriods(db, budgetId, { dailyStart: "2026-03-09T00:00:00Z", start: "2026-02-01T00:00:00Z", end: "2026-03-01T00:00:00Z" });
   t.is(await reset(db, "2026-03-10T05:00:00Z") >= 1, true);
@@ -90,7 +88,7 @@ test("running it twice changes nothing the second time (idempotent), nor does an
 });
 
 test("several missed monthly periods are caught up in one step, by whole calendar months, never twice", async (t) => {
-  const { db, pool } = t.context;
+  const { db } = t.context;
   const { budgetId } = await budgetWithSpending(db, "4", "1.5");
   await setPeriods(db, budgetId, { dailyStart: "2026-06-15T00:00:00Z", start: "2026-01-01T00:00:00Z", end: "2026-02-01T00:00:00Z" });
   t.is(await reset(db, "2026-06-15T10:00:00Z"), 1);
@@ -104,7 +102,7 @@ test("several missed monthly periods are caught up in one step, by whole calenda
 });
 
 test("periods anchored mid-month keep their anchor across years", async (t) => {
-  const { db, pool } = t.context;
+  const { db } = t.context;
   const { budgetId } = await budgetWithSpending(db, "1", "0");
   await setPeriods(db, budgetId, { dailyStart: "2027-03-20T00:00:00Z", start: "2025-12-15T00:00:00Z", end: "2026-01-15T00:00:00Z" });
   t.is(await reset(db, "2027-03-20T08:00:00Z"), 1);
@@ -114,7 +112,7 @@ test("periods anchored mid-month keep their anchor across years", async (t) => {
 });
 
 test("soft-deleted budgets are left alone", async (t) => {
-  const { db, pool } = t.context;
+  const { db } = t.context;
   const { budgetId } = await budgetWithSpending(db, "1", "0");
   await setPeriods(db, budgetId, { dailyStart: "2026-01-01T00:00:00Z" });
   await db.ownerPool.query("update app_public.budgets set deleted_at = now() where id = $1", [budgetId]);
@@ -171,7 +169,7 @@ test("a reservation made while the reset holds the lock lands in the new day aft
 });
 
 test("the graphile-worker task reset_budgets resets as of its cron timestamp and is idempotent", async (t) => {
-  const { db, pool } = t.context;
+  const { db } = t.context;
   const { budgetId } = await budgetWithSpending(db, "2", "0.5");
   await setPeriods(db, budgetId, { dailyStart: "2026-04-29T00:00:00Z", start: "2026-03-01T00:00:00Z", end: "2026-04-01T00:00:00Z" });
   const options = { connectionString: db.ownerUrl, taskList: { reset_budgets: resetBudgetsTask }, logger: silent };

@@ -7,8 +7,9 @@
 //   and then stops the server, instead of also reaching PostgreSQL, which would cut in-flight
 //   requests off ("terminating connection due to administrator command").
 // - One server per data directory, shared: a process that finds it already running (postmaster.pid)
-//   uses it, so `npm run db:seed` works while `npm start` runs. The last process to let go of it
-//   stops it (release()); one that finds other clients still connected leaves it running.
+//   uses it, so `npm run db:seed` works while `npm start` runs. Each process holds a lease while it
+//   uses the server (a shared advisory lock on a session of its own); the last one to let go of it
+//   (release()) stops it. Other sessions (psql, a test) do not keep it running.
 // - The port is derived from the data directory's path (and moved on if taken), so two checkouts
 //   on one machine do not collide, and it is never 5432, which a system PostgreSQL may hold.
 // - Credentials are generated on first run and kept next to the data directory (mode 600).
@@ -30,8 +31,6 @@ export interface EmbeddedCluster {
   port: number;
   superuser: { user: string; password: string };
   authenticatorPassword: string;
-  /** False when the server was already running (started by another process) and this one joined it. */
-  startedHere: boolean;
   /** URL of a database on this cluster, as the superuser unless other credentials are given. */
   url(database: string, credentials?: { user: string; password?: string }): string;
   /** Stops the server (fast shutdown: open sessions are ended); deletes it unless persistent. */
@@ -68,55 +67,110 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await initialise(options, credentials, runningAsRoot);
   }
   const pgCtl = await pgCtlFor(dir, runningAsRoot);
-
-  let startedHere = false;
-  let port = (await runningServer(dir))?.port;
-  if (port === undefined) {
-    port = options.port ?? (await findFreePort(portForDirectory(dir)));
-    try {
-      await pgCtl("start", "-w", "-t", String(START_TIMEOUT_S), "-l", path.join(dir, "server.log"), "-o",
-        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`);
-      startedHere = true;
-      log.info({ dir, port }, "embedded PostgreSQL started");
-    } catch (error) {
-      // Another process may have started it a moment ago: then use that one.
-      port = (await runningServer(dir))?.port;
-      if (port === undefined) {
-        const lastLines = (await fs.readFile(path.join(dir, "server.log"), "utf8").catch(() => "")).trim().split("\n").slice(-3);
-        throw new Error(`embedded PostgreSQL did not start from ${dir}: ${lastLines.join(" | ") || (error as Error).message}`);
-      }
-    }
-  }
-  if (!startedHere) log.info({ dir, port }, "using the embedded PostgreSQL that is already running");
-
-  const url = (database: string, who = { user: SUPERUSER, password: credentials.superuserPassword }) => {
+  const urlOn = (port: number) => (database: string, who = { user: SUPERUSER, password: credentials.superuserPassword }) => {
     const u = new URL(`postgres://127.0.0.1:${port}/${encodeURIComponent(database)}`);
     u.username = who.user;
     if (who.password) u.password = who.password;
     return u.toString();
   };
-  const stop = async () => {
-    await pgCtl("stop", "-w", "-m", "fast");
-    log.info({ dir }, "embedded PostgreSQL stopped");
-    if (!options.persistent) await fs.rm(dir, { recursive: true, force: true });
-  };
-  return {
-    port,
-    superuser: { user: SUPERUSER, password: credentials.superuserPassword },
-    authenticatorPassword: credentials.authenticatorPassword,
-    startedHere,
-    url,
-    stop,
-    async release() {
-      const others = await otherConnections(url("postgres"));
-      if (others > 0) log.info({ dir, port, otherConnections: others }, "embedded PostgreSQL left running: other processes use it");
-      else await stop();
-    },
-  };
+
+  // Joining a server whose last user is stopping it fails (its sessions end): start it anew.
+  for (let attempt = 1; ; attempt++) {
+    const port = await startOrJoin(dir, options.port, pgCtl, log);
+    const url = urlOn(port);
+    let lease: pg.Client;
+    try {
+      lease = await takeLease(url("postgres"));
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      continue;
+    }
+    const stop = async () => {
+      await lease.end().catch(() => undefined);
+      await pgCtl("stop", "-w", "-m", "fast");
+      log.info({ dir }, "embedded PostgreSQL stopped");
+      if (!options.persistent) await fs.rm(dir, { recursive: true, force: true });
+    };
+    return {
+      port,
+      superuser: { user: SUPERUSER, password: credentials.superuserPassword },
+      authenticatorPassword: credentials.authenticatorPassword,
+      url,
+      stop,
+      async release() {
+        await lease.end().catch(() => undefined);
+        let last: pg.Client | undefined;
+        try {
+          last = await takeLastLease(url("postgres"));
+        } catch (error) {
+          log.info({ dir, reason: (error as Error).message }, "embedded PostgreSQL already stopped");
+          return;
+        }
+        if (!last) {
+          log.info({ dir, port }, "embedded PostgreSQL left running: other processes use it");
+          return;
+        }
+        // Still holding the exclusive lock: a process joining now waits on it, sees the server
+        // go away, and starts it anew.
+        await stop().finally(() => last.end().catch(() => undefined));
+      },
+    };
+  }
 }
 
+const LEASE = "spendgate:embedded-postgres";
+
+/** Starts the server on the data directory, or finds the one already running there. */
+async function startOrJoin(dir: string, preferredPort: number | undefined, pgCtl: PgCtl, log: Logger): Promise<number> {
+  const running = await runningServer(dir);
+  if (running) {
+    log.info({ dir, port: running.port }, "using the embedded PostgreSQL that is already running");
+    return running.port;
+  }
+  const port = preferredPort ?? (await findFreePort(portForDirectory(dir)));
+  try {
+    await pgCtl("start", "-w", "-t", String(START_TIMEOUT_S), "-l", path.join(dir, "server.log"), "-o",
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`);
+    log.info({ dir, port }, "embedded PostgreSQL started");
+    return port;
+  } catch (error) {
+    // Another process may have started it a moment ago: then use that one.
+    const started = await runningServer(dir);
+    if (started) return started.port;
+    const lastLines = (await fs.readFile(path.join(dir, "server.log"), "utf8").catch(() => "")).trim().split("\n").slice(-3);
+    throw new Error(`embedded PostgreSQL did not start from ${dir}: ${lastLines.join(" | ") || (error as Error).message}`);
+  }
+}
+
+/** A session holding the shared lease lock for as long as this process uses the server. */
+async function takeLease(superuserUrl: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: superuserUrl, application_name: "spendgate-lease" });
+  client.on("error", () => undefined); // the server stopping ends this session; nothing to do
+  await client.connect();
+  try {
+    await client.query("select pg_advisory_lock_shared(hashtext($1))", [LEASE]);
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The exclusive lease lock when no other process holds the shared one (the caller stops the server), else undefined. */
+async function takeLastLease(superuserUrl: string): Promise<pg.Client | undefined> {
+  const client = new pg.Client({ connectionString: superuserUrl, application_name: "spendgate-lease" });
+  client.on("error", () => undefined);
+  await client.connect();
+  const { rows } = await client.query<{ last: boolean }>("select pg_try_advisory_lock(hashtext($1)) as last", [LEASE]);
+  if (rows[0]!.last) return client;
+  await client.end();
+  return undefined;
+}
+
+type PgCtl = (...args: string[]) => Promise<void>;
+
 /** Runs pg_ctl on the data directory, as the `postgres` user when we are root. */
-async function pgCtlFor(dir: string, runningAsRoot: boolean) {
+async function pgCtlFor(dir: string, runningAsRoot: boolean): Promise<PgCtl> {
   const { pg_ctl } = await embeddedBinaries();
   const ids = runningAsRoot ? await postgresUserIds() : {};
   return (...args: string[]) =>
@@ -147,7 +201,7 @@ async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
 /**
  * The server running on this data directory, from its postmaster.pid (pid, data directory,
  * start time, port, socket directory, listen address, shared memory key, status): undefined when
- * there is none or its process is gone. A server still starting is waited for.
+ * there is none or its process is gone. A server still starting, or stopping, is waited for.
  */
 async function runningServer(dir: string): Promise<{ pid: number; port: number } | undefined> {
   const deadline = Date.now() + START_TIMEOUT_S * 1000;
@@ -163,8 +217,9 @@ async function runningServer(dir: string): Promise<{ pid: number; port: number }
     if (!isAlive(pid)) return undefined;
     const status = lines[7]?.trim();
     if (status === "ready") return { pid, port };
-    if (status === "stopping" || Date.now() > deadline) return undefined;
-    // "starting" (or a file being written): pg_ctl itself polls the same file every 100 ms.
+    if (Date.now() > deadline) return undefined;
+    // "starting", "stopping" (the file then goes away) or a file being written: wait, as pg_ctl
+    // itself does, polling the same file every 100 ms.
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -176,20 +231,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, owned by another user
-  }
-}
-
-/** Client sessions of other processes on the server (this check's own session excluded). */
-async function otherConnections(superuserUrl: string): Promise<number> {
-  const client = new pg.Client({ connectionString: superuserUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>(
-      "select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
-    );
-    return rows[0]!.n;
-  } finally {
-    await client.end();
   }
 }
 

@@ -12,7 +12,7 @@ await withDatabase(
     const pool = createPool(database.ownerUrl, "worker", config.database.pool, log, config.worker.concurrency + 2);
     const worker = await startWorker(config.worker, log, pool);
     await stopSignal;
-    log.warn("stopping worker");
+    log.info("stopping worker");
     await worker.stop();
     await pool.end();
   },

@@ -85,3 +85,15 @@ test.serial("docker stop: SIGTERM to the Dockerfile's CMD drains and exits 0", a
   const running = await start(t, cmd[0]!, cmd.slice(1));
   await stopWithRequestInFlight(t, running, () => running.run.child.kill("SIGTERM"));
 });
+
+test.serial("npm run worker: SIGTERM stops the worker and the embedded PostgreSQL, exit 0", async (t) => {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-signals-"));
+  await fs.chmod(dataDir, 0o755);
+  const run = spawnProcess("npm", ["run", "worker"], { DATA_DIR: dataDir, NODE_ENV: "development", LOG_LEVEL: "debug" }, { detached: true });
+  t.teardown(() => cleanUp(run, dataDir));
+  await run.waitForOutput(/"msg":"worker started"/);
+  run.child.kill("SIGTERM");
+  t.deepEqual(await run.exited, { code: 0, signal: null }, run.output());
+  t.deepEqual(warningsIn(run.output()), []);
+  await t.throwsAsync(fs.access(path.join(dataDir, "pg", "postmaster.pid")), undefined, "PostgreSQL is not left running");
+});

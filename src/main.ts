@@ -1,5 +1,8 @@
 // `npm start`: validate the configuration, reach (or boot) PostgreSQL, migrate, serve; on
 // SIGTERM/SIGINT drain HTTP, stop the worker, close the pools and the embedded database, exit 0.
+// package.json's scripts `exec` node: npm 11 forwards SIGTERM/SIGINT only to its own child, the
+// `sh -c` that runs the script; dash forks node instead of replacing itself, dies of the signal,
+// and npm re-raises it on itself (exit 143), leaving node and PostgreSQL running (seen with strace).
 import { ALL_SECTIONS, describeConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { closeDatabase, exitWith, loadConfigOrExit, openDatabaseOrExit } from "./startup.ts";

@@ -124,7 +124,7 @@ function afterHeader(label: string, sql: string): string {
 const NOT_IN_DEFINITIONS: [RegExp, string][] = [
   [/^create\s+(function|procedure|view|trigger)\b/i, "write `create or replace`: the file runs again whenever it changes"],
   [/^(create|alter)\s+(table|type|index|unique\s+index|policy|schema|extension|sequence|domain|role|materialized\s+view)\b/i, "tables, types, indexes, policies and the like belong in a migration"],
-  [/^(alter\s+table|insert|update|delete|truncate|copy)\b/i, "data and tables belong in a migration"],
+  [/^(insert|update|delete|truncate|copy)\b/i, "data belongs in a migration, or in sql/seeds/"],
   [/^(begin|commit|rollback|start\s+transaction|savepoint)\b/i, "the runner runs each file in its own transaction"],
 ];
 

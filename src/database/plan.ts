@@ -43,7 +43,7 @@ export type PlanStep = MigrationStep | DefinitionStep;
 /** A plan that cannot be built: a definition file without a valid header, or out of order. */
 export class PlanError extends Error {}
 
-export const DEFINITION_FILE = /^\d{4}-[a-z0-9][a-z0-9-]*\.sql$/;
+const DEFINITION_FILE = /^\d{4}-[a-z0-9][a-z0-9-]*\.sql$/;
 const AFTER_HEADER = /^--\s*after:\s*(\S*)\s*$/;
 
 export function migrationStepNames(migrationsDir: string): string[] {

@@ -125,3 +125,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** A brand-new, empty database (from template0, nothing migrated), dropped when the test ends. */
+export async function createEmptyDatabase(t: { teardown(fn: () => Promise<void>): void }): Promise<{ url: string; pool: pg.Pool }> {
+  const name = `spendgate_empty_${randomBytes(6).toString("hex")}`;
+  await withServerClient((client) => client.query(`create database ${name} template template0`));
+  const url = databaseUrl(name);
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on("error", () => undefined);
+  t.teardown(async () => {
+    await pool.end();
+    await withServerClient((client) => client.query(`drop database if exists ${name} with (force)`));
+  });
+  return { url, pool };
+}

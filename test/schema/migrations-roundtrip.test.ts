@@ -6,28 +6,15 @@
 // production without CONFIRM_PRODUCTION_MIGRATION=true (seed 002 REQ-007), in both directions.
 // Serial: the production tests change process.env (ava gives each file its own process).
 import test from "ava";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { catalogFingerprint as fingerprint } from "../helpers/catalog.ts";
-import { databaseUrl, withServerClient } from "../helpers/database.ts";
-import { migrationNames, runMigrations } from "../../src/database/migrate.ts";
-
-/** A brand-new, empty database (from template0), dropped when the test ends. */
-async function freshDatabase(t: { teardown(fn: () => Promise<void>): void }): Promise<{ url: string; pool: pg.Pool }> {
-  const name = `spendgate_roundtrip_${randomBytes(6).toString("hex")}`;
-  await withServerClient((client) => client.query(`create database ${name} template template0`));
-  const url = databaseUrl(name);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  pool.on("error", () => undefined);
-  t.teardown(async () => {
-    await pool.end();
-    await withServerClient((client) => client.query(`drop database if exists ${name} with (force)`));
-  });
-  return { url, pool };
-}
+import { createEmptyDatabase } from "../helpers/database.ts";
+import { MIGRATIONS_DIR, migrationNames, runMigrations } from "../../src/database/migrate.ts";
 
 test.serial("every migration's down removes exactly what its up added, and it can be applied again", async (t) => {
-  const { url, pool } = await freshDatabase(t);
+  const { url, pool } = await createEmptyDatabase(t);
   for (const name of migrationNames()) {
     const before = await fingerprint(pool);
     await runMigrations(url, "up", { count: 1 });
@@ -41,7 +28,7 @@ test.serial("every migration's down removes exactly what its up added, and it ca
 });
 
 test.serial("all migrations go up, all come down leaving only the runner's bookkeeping tables, and go up again", async (t) => {
-  const { url, pool } = await freshDatabase(t);
+  const { url, pool } = await createEmptyDatabase(t);
   const empty = await fingerprint(pool);
   await runMigrations(url, "up");
   const { rows: [{ tables }] } = await pool.query(
@@ -105,7 +92,7 @@ async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Pro
 }
 
 test.serial("with NODE_ENV=production and no confirmation, migrating is refused and changes nothing", async (t) => {
-  const { url, pool } = await freshDatabase(t);
+  const { url, pool } = await createEmptyDatabase(t);
   const before = await fingerprint(pool);
   const error = await withEnv({ NODE_ENV: "production", CONFIRM_PRODUCTION_MIGRATION: undefined }, () =>
     rejection(runMigrations(url, "up")),
@@ -121,7 +108,7 @@ test.serial("with NODE_ENV=production and no confirmation, migrating is refused 
 });
 
 test.serial("with CONFIRM_PRODUCTION_MIGRATION=true production migrates; rolling back needs the same confirmation", async (t) => {
-  const { url, pool } = await freshDatabase(t);
+  const { url, pool } = await createEmptyDatabase(t);
   await withEnv({ NODE_ENV: "production", CONFIRM_PRODUCTION_MIGRATION: "true" }, () => runMigrations(url, "up"));
   const migrated = await fingerprint(pool);
   t.true(migrated.some((line) => line.startsWith("schema app_public ")));
@@ -131,4 +118,41 @@ test.serial("with CONFIRM_PRODUCTION_MIGRATION=true production migrates; rolling
   );
   t.regex(error, /refusing to run migration .* \(down\) against a production database/);
   t.deepEqual(await fingerprint(pool), migrated, "nothing was rolled back");
+});
+
+test.serial("the fingerprint compares definitions: a down that restores a different policy fails the round trip", async (t) => {
+  // A throw-away migrations folder: the first migration creates a table with a policy, the second
+  // tightens the policy, and its down "restores" it with a different expression (same name).
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spendgate-fingerprint-"));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const migrationsDir = path.join(root, "migrations");
+  fs.mkdirSync(path.join(migrationsDir, "sqls"), { recursive: true });
+  fs.copyFileSync(path.join(MIGRATIONS_DIR, "sql-migration.cjs"), path.join(migrationsDir, "sql-migration.cjs"));
+  const migration = (name: string, up: string, down: string) => {
+    fs.writeFileSync(path.join(migrationsDir, `${name}.js`), 'module.exports = require("./sql-migration.cjs")(__filename);\n');
+    fs.writeFileSync(path.join(migrationsDir, "sqls", `${name}-up.sql`), up);
+    fs.writeFileSync(path.join(migrationsDir, "sqls", `${name}-down.sql`), down);
+  };
+  migration(
+    "20990101000100-probe",
+    "create schema probe;\ncreate table probe.t (id int, owner name);\nalter table probe.t enable row level security;\n" +
+      "create policy own on probe.t for select using (owner = current_user);\n",
+    "drop table probe.t;\ndrop schema probe;\n",
+  );
+  migration(
+    "20990101000200-tighten",
+    "alter policy own on probe.t using (owner = current_user and id > 0);\n",
+    "alter policy own on probe.t using (owner = session_user);\n",
+  );
+  const options = { migrationsDir, definitionsDir: path.join(root, "sql"), count: 1 };
+  const { url, pool } = await createEmptyDatabase(t);
+  await runMigrations(url, "up", options);
+  const before = await fingerprint(pool);
+  await runMigrations(url, "up", options);
+  await runMigrations(url, "down", options);
+  const after = await fingerprint(pool);
+
+  t.notDeepEqual(after, before, "the round trip fails");
+  t.deepEqual(before.filter((line) => !after.includes(line)), ["policy probe.t own cmd=r permissive=true roles={public} using=(owner = CURRENT_USER) check="]);
+  t.deepEqual(after.filter((line) => !before.includes(line)), ["policy probe.t own cmd=r permissive=true roles={public} using=(owner = SESSION_USER) check="]);
 });

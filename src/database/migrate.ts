@@ -13,8 +13,8 @@
 // and each definition file is its own transaction.
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { PROJECT_ROOT } from "../projectRoot.ts";
 import {
   applyDefinition,
   dropDefinitionsAfter,
@@ -27,7 +27,6 @@ import { loadPlan, migrationStepNames, type DefinitionStep, type PlanDirs, type 
 
 const require = createRequire(import.meta.url);
 
-export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "migrations");
 export const DEFINITIONS_DIR = path.join(PROJECT_ROOT, "sql");
 const MIGRATION_LOCK_KEY = "spendgate:migrations";

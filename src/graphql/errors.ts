@@ -7,7 +7,6 @@
 import { randomUUID } from "node:crypto";
 import { isSafeError } from "postgraphile/grafast";
 import { GraphQLError } from "postgraphile/graphql";
-import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 
 interface DatabaseError {
@@ -20,7 +19,7 @@ function isClientFacing(code: string | undefined): boolean {
   return !!code && (/^SG[0-9A-Z]{3}$/.test(code) || code.startsWith("22") || code.startsWith("23") || code === "42501");
 }
 
-export function makeMaskError(config: Config, log: Logger) {
+export function makeMaskError(isProduction: boolean, log: Logger) {
   return (error: GraphQLError): GraphQLError => {
     const original = error.originalError as (Error & DatabaseError & { extensions?: unknown }) | undefined;
     if (!original || original instanceof GraphQLError) return error;
@@ -36,7 +35,7 @@ export function makeMaskError(config: Config, log: Logger) {
     }
     const errorId = randomUUID();
     log.error({ errorId, err: original, path: error.path }, "unexpected error in GraphQL operation");
-    const message = config.isProduction
+    const message = isProduction
       ? `An unexpected error occurred (error id ${errorId}).`
       : `${original.message} (error id ${errorId})`;
     return new GraphQLError(message, {

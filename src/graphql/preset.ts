@@ -6,7 +6,7 @@ import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
-import type { Config } from "../config.ts";
+import type { GraphQLConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { makeMaskError } from "./errors.ts";
 import { makeContext, type GatewayServices } from "./context.ts";
@@ -16,14 +16,16 @@ export const EXPOSED_SCHEMAS = ["app_public"];
 export const INTROSPECTION_ROLE = "spendgate_admin";
 
 export interface PresetOptions {
-  config: Config;
-  services: GatewayServices;
+  graphql: GraphQLConfig;
+  isProduction: boolean;
+  /** For serving; without it the preset only builds the schema (schema export). */
+  services?: GatewayServices;
   authPool: pg.Pool;
   plugins: GraphileConfig.Plugin[];
   log: Logger;
 }
 
-export function makePreset({ config, services, authPool, plugins, log }: PresetOptions): GraphileConfig.Preset {
+export function makePreset({ graphql, isProduction, services, authPool, plugins, log }: PresetOptions): GraphileConfig.Preset {
   return {
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset, PgAggregatesPreset],
     plugins,
@@ -36,26 +38,26 @@ export function makePreset({ config, services, authPool, plugins, log }: PresetO
     ],
     grafserv: {
       graphqlPath: "/graphql",
-      graphiql: config.graphql.graphiql,
+      graphiql: graphql.graphiql,
       graphiqlPath: "/graphiql",
       graphiqlOnGraphQLGET: false,
       graphqlOverGET: false,
       websockets: false,
-      maxRequestLength: config.graphql.bodyLimitBytes,
-      maskError: makeMaskError(config, log),
+      maxRequestLength: graphql.bodyLimitBytes,
+      maskError: makeMaskError(isProduction, log),
     },
     spendgate: {
       queryLimits: {
-        maxDepth: config.graphql.maxDepth,
-        maxAliases: config.graphql.maxAliases,
-        maxFields: config.graphql.maxFields,
-        introspection: config.graphql.introspection,
+        maxDepth: graphql.maxDepth,
+        maxAliases: graphql.maxAliases,
+        maxFields: graphql.maxFields,
+        introspection: graphql.introspection,
       },
     },
     grafast: {
       // SQL plans in every response would leak the schema's internals; Ruru works without them.
       explain: false,
-      context: makeContext(services),
+      ...(services && { context: makeContext(services, graphql.statementTimeoutMs) }),
     },
   };
 }

@@ -6,14 +6,13 @@
 //   document (aliases and variables included), not by matching text.
 import express, { type Express, type Response } from "express";
 import { Kind, parse, type DocumentNode, type ValueNode } from "postgraphile/graphql";
-import type { Config } from "../config.ts";
-import type { RequestWithIdentity } from "../graphql/context.ts";
+import type { RequestWithIdentity } from "../auth/identity.ts";
 import { consume, type RateLimits } from "./rateLimits.ts";
 
 const ACCOUNT_MUTATIONS = new Set(["login", "register"]);
 
-export function installGraphQLGuards(app: Express, config: Config, limits: RateLimits): void {
-  app.post("/graphql", express.json({ limit: config.graphql.bodyLimitBytes }), async (req, res, next) => {
+export function installGraphQLGuards(app: Express, bodyLimitBytes: number, limits: RateLimits): void {
+  app.post("/graphql", express.json({ limit: bodyLimitBytes }), async (req, res, next) => {
     try {
       if (Array.isArray(req.body)) {
         res.status(400).json({ errors: [{ message: "batched requests are not supported: send one operation per request" }] });

@@ -1,46 +1,13 @@
-// The migration commands a DBA types: `npm run db:migrate` and `db:rollback` print what they did
-// (migrations and definition files); `npm run db:new -- NAME` writes a migration whose stubs repeat
-// the layout rule, and which the runner accepts (tested in a temporary migrations folder, never
-// in the repository's).
+// `npm run db:new -- NAME` writes a migration whose stubs repeat the layout rule, and which the
+// runner accepts with a definition file placed after it (tested in a temporary migrations folder,
+// never in the repository's). What db:migrate and db:rollback print: test/io/migrate-cli.test.ts.
 import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createEmptyDatabase } from "../helpers/database.ts";
-import { runCli } from "../import/_support.ts";
-import { DEFINITIONS_DIR, MIGRATIONS_DIR, migrationNames, runMigrations } from "../../src/database/migrate.ts";
+import { DEFINITIONS_DIR, MIGRATIONS_DIR, runMigrations } from "../../src/database/migrate.ts";
 import { createMigration } from "../../src/database/newMigration.ts";
-
-test("db:migrate prints each migration and definition file it applied, then that nothing is left; db:rollback prints what it undid", async (t) => {
-  const { url, pool } = await createEmptyDatabase(t);
-  const first = await runCli("migrate", ["up"], url);
-  t.is(first.code, 0, first.stderr);
-  const lines = first.stdout.trim().split("\n");
-  t.is(lines[0], "migrated     20261122000100-extensions-and-schemas");
-  t.true(lines.includes("migrated     20261122003200-submit-request"));
-  t.is(lines[lines.indexOf("migrated     20261122003200-submit-request") + 1], "applied      sql/3200-submit-request.sql (3 objects)");
-  t.is(lines.filter((line) => line.startsWith("migrated ")).length, migrationNames().length);
-  t.is(lines.filter((line) => line.startsWith("applied ")).length, fs.readdirSync(DEFINITIONS_DIR).filter((file) => file.endsWith(".sql")).length);
-
-  const again = await runCli("migrate", ["up"], url);
-  t.is(again.stdout.trim(), "nothing to apply: the database is current");
-
-  // Roll back down to the last migration that has definition files after it.
-  const last = migrationNames().at(-1)!.slice(1);
-  const rolledBack: string[] = [];
-  while (!rolledBack.some((line) => line.startsWith("dropped")) && rolledBack.length < migrationNames().length) {
-    const { code, stdout, stderr } = await runCli("migrate", ["down"], url);
-    t.is(code, 0, stderr);
-    rolledBack.push(...stdout.trim().split("\n"));
-  }
-  t.is(rolledBack[0], `rolled back  ${last}`);
-  t.deepEqual(rolledBack.slice(-2), [
-    "dropped      sql/3600-budget-threshold-events.sql (its functions, views and triggers)",
-    "rolled back  20261122003600-budget-threshold-events",
-  ]);
-  const { rows } = await pool.query("select count(*)::int as n from pg_trigger where tgname = '_900_threshold_events'");
-  t.is(rows[0].n, 0);
-});
 
 test("db:new writes the wrapper and up/down stubs that remind of the layout rule; the runner accepts the result", async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "spendgate-db-new-"));

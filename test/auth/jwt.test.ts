@@ -122,7 +122,7 @@ test("fails when the token names a role the user does not have", async (t) => {
 test.serial("a bad token takes no connection from the API pool", async (t) => {
   const poolMetric = async () => {
     const text = await (await fetch(`${ctx.gateway.url}/metrics`)).text();
-    return Number(/spendgate_db_pool_connections_total\{pool="api"\} (\d+)/.exec(text)![1]);
+    return Number(/spendgate_db_pool_connections\{pool="api"\} (\d+)/.exec(text)![1]);
   };
   const before = await poolMetric();
   await Promise.all(Array.from({ length: 20 }, () => ctx.gateway.graphql(ownEmail, {}, { authorization: "Bearer x.y.z" })));

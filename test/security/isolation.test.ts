@@ -472,7 +472,7 @@ test.serial("X-Include-Deleted from anyone but an admin is a 401", async (t) => 
   for (const headers of [{}, await as(ALICE), await as(OPS, "operator"), await as(ADMIN, "user")]) {
     const response = await h.gateway.graphql("{ projects { totalCount } }", {}, { ...headers, "x-include-deleted": "true" });
     t.is(response.status, 401);
-    t.deepEqual(response.body, { errors: [{ message: "X-Include-Deleted is only allowed for admins", extensions: { code: "forbidden_role" } }] });
+    t.deepEqual(response.body, { errors: [{ message: "X-Include-Deleted is only allowed for admins", extensions: { code: "FORBIDDEN_ROLE" } }] });
   }
 });
 

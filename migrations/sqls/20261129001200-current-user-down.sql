@@ -1,0 +1,1 @@
+drop function app_public."current_user"();

@@ -15,6 +15,26 @@ export const EXPOSED_SCHEMAS = ["app_public"];
 /** The schema is built from what this role may see: secrets without grants never appear. */
 export const INTROSPECTION_ROLE = "spendgate_admin";
 
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxFields: number;
+  introspection: boolean;
+}
+
+declare global {
+  namespace GraphileConfig {
+    interface Preset {
+      /** Our own settings, filled from src/config.ts below and read by plugins/. */
+      spendgate?: {
+        queryLimits: QueryLimits;
+        /** No "Did you mean ...?" in error messages (whenever introspection is off). */
+        hideSuggestions: boolean;
+      };
+    }
+  }
+}
+
 export interface PresetOptions {
   config: Config;
   services: GatewayServices;
@@ -39,7 +59,7 @@ export function makePreset({ config, services, authPool, plugins, log }: PresetO
       graphiql: config.graphql.graphiql,
       graphiqlPath: "/graphiql",
       graphiqlOnGraphQLGET: false,
-      graphqlOverGET: false,
+      graphqlOverGET: true,
       websockets: false,
       maxRequestLength: config.graphql.bodyLimitBytes,
       maskError: makeMaskError(config, log),
@@ -51,6 +71,7 @@ export function makePreset({ config, services, authPool, plugins, log }: PresetO
         maxFields: config.graphql.maxFields,
         introspection: config.graphql.introspection,
       },
+      hideSuggestions: !config.graphql.introspection,
     },
     grafast: {
       // SQL plans in every response would leak the schema's internals; Ruru works without them.

@@ -45,7 +45,7 @@ test.serial("a revoked key is refused with 401, and cannot be reactivated", asyn
   const refused = await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey });
   t.is(refused.status, 401);
   t.deepEqual(refused.body.errors, [{ message: "this API key has been revoked", extensions: { code: "REVOKED_API_KEY" } }]);
-  const reactivate = await ctx.gateway.graphql("mutation($id: BigInt!) { updateApiKey(input: {rowId: $id, patch: {status: active}}) { apiKey { status } } }", { id: apiKeyId }, await ctx.gateway.as(userId));
+  const reactivate = await ctx.gateway.graphql("mutation($id: BigInt!) { updateApiKey(input: {apiKeyId: $id, patch: {status: active}}) { apiKey { status } } }", { id: apiKeyId }, await ctx.gateway.as(userId));
   t.is(reactivate.body.errors[0].extensions.code, "SGRVK");
 });
 

@@ -60,6 +60,7 @@ with ns as (
     from pg_class c join ns on ns.oid = c.relnamespace where c.relname not like 'migrations%'
   union all select 'column ' || c.oid::regclass::text || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
               || ' notnull=' || a.attnotnull || ' ' || coalesce(a.attacl::text, '') || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+              || ' ' || coalesce(col_description(c.oid, a.attnum), '')
     from pg_attribute a join pg_class c on c.oid = a.attrelid join ns on ns.oid = c.relnamespace
     left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
    where a.attnum > 0 and not a.attisdropped and c.relname not like 'migrations%'

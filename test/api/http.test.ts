@@ -57,7 +57,7 @@ for (const accept of [undefined, "*/*"]) {
     const invalid = await fetch(`${ctx.gateway.url}/graphql`, { method: "POST", headers, body: JSON.stringify({ query: "{ nope }" }) });
     t.is(invalid.status, 200);
     t.regex(invalid.headers.get("content-type") ?? "", /^application\/json/);
-    const body = await invalid.json();
+    const body = (await invalid.json()) as { errors: { extensions: { code: string } }[] };
     t.is(body.errors[0].extensions.code, "GRAPHQL_VALIDATION_FAILED");
     const byGet = await fetch(`${ctx.gateway.url}/graphql?query=${encodeURIComponent("{ version }")}`, { headers: accept ? { accept } : {} });
     t.is(byGet.status, 200);

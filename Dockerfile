@@ -7,4 +7,6 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY . .
 USER node
 EXPOSE 4000
-CMD ["npm", "start"]
+# node itself is the container's main process (no npm, no shell in between), so `docker stop`'s
+# SIGTERM reaches the gateway, which drains and exits 0 (test/io/signals.test.ts runs this CMD).
+CMD ["node", "src/main.ts"]

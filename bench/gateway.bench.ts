@@ -164,7 +164,7 @@ async function main() {
     const config = loadConfig({ NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", JWT_SECRET: SECRET, WORKER: "off", DB_POOL_MAX: String(POOL_MAX), DB_POOL_MIN: "0", LOG_LEVEL: "silent" });
     gateway = await startGateway(config, createLogger("silent"), { ownerUrl, authUrl, authenticatorPassword: undefined, embedded: undefined });
     plain = await startPlainPostGraphile(authUrl, userId);
-    const tokens = createTokenService(config, new TextEncoder().encode(SECRET));
+    const tokens = createTokenService(config.jwt, new TextEncoder().encode(SECRET));
     const bearer = { authorization: `Bearer ${(await tokens.sign({ userId, role: "user" })).token}` };
 
     // Same data through (a), (b) and the raw SQL, for this user; and RLS really filters.

@@ -11,9 +11,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { runMigrations, PROJECT_ROOT } from "../src/database/migrate.ts";
+import { runMigrations } from "../src/database/migrate.ts";
+import { PROJECT_ROOT } from "../src/projectRoot.ts";
 import { copyIn } from "../src/import/copy.ts";
-import { generateLegacyFile, splitRecords } from "../src/import/generate.ts";
+import { generateLegacyFile, splitRecords } from "../test/helpers/legacyFiles.ts";
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const total = Number(process.env.BENCH_IMPORT_RECORDS ?? 1_000_000);

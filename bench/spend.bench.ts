@@ -78,7 +78,7 @@ async function main() {
     const config = loadConfig({ NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", JWT_SECRET: SECRET, WORKER: "off", DB_POOL_MAX: "32", DB_POOL_MIN: "0", LOG_LEVEL: "error" });
     const log = createLogger("error");
     gateway = await startGateway(config, log, { ownerUrl, authUrl: urlFor(database, AUTHENTICATOR_ROLE), authenticatorPassword: undefined, embedded: undefined });
-    const tokens = createTokenService(config, new TextEncoder().encode(SECRET));
+    const tokens = createTokenService(config.jwt, new TextEncoder().encode(SECRET));
     const sharedUser = rows.find((r) => r.n === 0)!.user_id;
     const manyUsers = rows.filter((r) => r.n > 0).map((r) => r.user_id);
     const sharedTokens = [(await tokens.sign({ userId: sharedUser, role: "user" })).token];

@@ -37,7 +37,7 @@ async function issueSession(client: PgClient, services: GatewayServices, userId:
   const refreshToken = randomBytes(32).toString("base64url");
   const { rows } = await client.query<{ session_id: string }>({
     text: "select app_private.create_session($1, $2, make_interval(secs => $3)) as session_id",
-    values: [userId, hashApiKey(refreshToken), services.config.jwt.refreshTokenTtlS],
+    values: [userId, hashApiKey(refreshToken), services.tokens.refreshTokenTtlS],
   });
   return sign(services, userId, role, rows[0]!.session_id, refreshToken);
 }
@@ -135,7 +135,7 @@ export default extendSchema((build) => {
               const refreshToken = randomBytes(32).toString("base64url");
               const { rows } = await client.query<{ outcome: RotationOutcome; session_id: string; user_id: string; role: string }>({
                 text: "select * from app_private.rotate_session($1, $2, make_interval(secs => $3))",
-                values: [hashApiKey(String(input.refreshToken)), hashApiKey(refreshToken), services.config.jwt.refreshTokenTtlS],
+                values: [hashApiKey(String(input.refreshToken)), hashApiKey(refreshToken), services.tokens.refreshTokenTtlS],
               });
               const row = rows[0]!;
               if (row.outcome !== "rotated") return { outcome: row.outcome };

@@ -1,65 +1,103 @@
 // The one place that reads the environment. Every variable is parsed and validated once, at
 // start-up; all problems are reported together, each naming the variable and what it expects.
+// The configuration comes in parts (database, http, jwt, ...): each entry point loads only the
+// parts it uses (a migration job holds no JWT secret), and each module receives only its part.
 // Nothing else in the code base reads process.env (except the migration loader, which db-migrate
 // may run on its own). Secrets are kept out of `describeConfig`, the form that gets logged.
 import path from "node:path";
 
 export type NodeEnv = "development" | "test" | "production";
 
-export interface Config {
+/** What every part needs. */
+export interface BaseConfig {
   nodeEnv: NodeEnv;
   isProduction: boolean;
+  logLevel: string;
+  /** Embedded PostgreSQL data, generated credentials, the development JWT secret. */
+  dataDir: string;
+}
+
+export interface PoolConfig {
+  min: number;
+  max: number;
+  idleTimeoutMs: number;
+  connectionTimeoutMs: number;
+  maxLifetimeS: number;
+}
+
+/** Which PostgreSQL, and how to connect: every command-line tool needs this part, and only this. */
+export interface DatabaseConfig {
+  /** Owner connection (migrations, worker). Undefined: boot the embedded PostgreSQL. */
+  url: string | undefined;
+  /** Least-privilege connection used by the API; derived from `url` when not given. */
+  authUrl: string | undefined;
+  authenticatorPassword: string | undefined;
+  embeddedDir: string;
+  embeddedPort: number | undefined;
+  connectRetries: number;
+  pool: PoolConfig;
+}
+
+export interface HttpConfig {
   host: string;
+  port: number;
   /** Express `trust proxy`: false, or how many proxies in front of us set X-Forwarded-For. */
   trustProxy: boolean | number;
-  port: number;
-  logLevel: string;
-  /** Owner connection (migrations, worker). Undefined: boot the embedded PostgreSQL. */
-  databaseUrl: string | undefined;
-  /** Least-privilege connection used by the API; derived from databaseUrl when not given. */
-  authDatabaseUrl: string | undefined;
-  authenticatorPassword: string | undefined;
-  dataDir: string;
-  embeddedPgDir: string;
-  embeddedPgPort: number | undefined;
-  databaseConnectRetries: number;
-  pool: {
-    min: number;
-    max: number;
-    idleTimeoutMs: number;
-    connectionTimeoutMs: number;
-    maxLifetimeS: number;
-  };
-  statementTimeoutMs: number;
-  jwt: {
-    secret: string | undefined;
-    jwksUrl: string | undefined;
-    issuer: string;
-    audience: string;
-    accessTokenTtlS: number;
-    refreshTokenTtlS: number;
-  };
-  redisUrl: string | undefined;
-  /** Prefix of our Redis keys, so that several deployments can share one Redis. */
-  redisKeyPrefix: string;
   corsOrigins: string[];
-  worker: "inline" | "off";
-  workerConcurrency: number;
-  graphql: {
-    bodyLimitBytes: number;
-    maxDepth: number;
-    maxAliases: number;
-    maxFields: number;
-    maxBatch: number;
-    introspection: boolean;
-    graphiql: boolean;
-  };
-  rateLimit: {
-    loginPerIpPerHour: number;
-    loginPerAccountPerHour: number;
-    requestsPerKeyPerMinute: number;
-  };
 }
+
+export interface JwtConfig {
+  secret: string | undefined;
+  jwksUrl: string | undefined;
+  issuer: string;
+  audience: string;
+  accessTokenTtlS: number;
+  refreshTokenTtlS: number;
+}
+
+export interface GraphQLConfig {
+  bodyLimitBytes: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxFields: number;
+  introspection: boolean;
+  graphiql: boolean;
+  /** statement_timeout of every GraphQL request's transaction. */
+  statementTimeoutMs: number;
+}
+
+export interface RateLimitConfig {
+  loginPerIpPerHour: number;
+  loginPerAccountPerHour: number;
+  requestsPerKeyPerMinute: number;
+}
+
+export interface RedisConfig {
+  url: string | undefined;
+  /** Prefix of our Redis keys, so that several deployments can share one Redis. */
+  keyPrefix: string;
+}
+
+export interface WorkerConfig {
+  /** inline: graphile-worker runs in the gateway process; off: `npm run worker` runs it elsewhere. */
+  mode: "inline" | "off";
+  concurrency: number;
+}
+
+/** The parts of the configuration; each entry point reads and validates only those it uses. */
+export interface ConfigSections {
+  database: DatabaseConfig;
+  http: HttpConfig;
+  jwt: JwtConfig;
+  graphql: GraphQLConfig;
+  rateLimit: RateLimitConfig;
+  redis: RedisConfig;
+  worker: WorkerConfig;
+}
+export type ConfigSection = keyof ConfigSections;
+export type ConfigWith<K extends ConfigSection> = BaseConfig & Pick<ConfigSections, K>;
+/** The whole configuration: what the gateway (`npm start`) uses. */
+export type Config = ConfigWith<ConfigSection>;
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -76,8 +114,10 @@ type Env = Record<string, string | undefined>;
 class Reader {
   readonly problems: string[] = [];
   private readonly env: Env;
-  constructor(env: Env) {
+  private readonly cwd: string;
+  constructor(env: Env, cwd: string) {
     this.env = env;
+    this.cwd = cwd;
   }
 
   raw(name: string): string | undefined {
@@ -87,6 +127,11 @@ class Reader {
 
   string(name: string, fallback: string): string {
     return this.raw(name) ?? fallback;
+  }
+
+  /** A folder, relative to the working directory unless absolute. */
+  path(name: string, fallback: string): string {
+    return path.resolve(this.cwd, this.raw(name) ?? fallback);
   }
 
   int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -171,97 +216,125 @@ export function postgresUrlProblem(value: string): string | undefined {
   return undefined;
 }
 
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
-  const read = new Reader(env);
-  const nodeEnv = read.oneOf("NODE_ENV", ["development", "test", "production"] as const, "development");
-  const isProduction = nodeEnv === "production";
-  const dataDir = path.resolve(cwd, read.string("DATA_DIR", ".data"));
+function readPool(read: Reader): PoolConfig {
+  const max = read.int("DB_POOL_MAX", 20, 1, 1000);
+  const min = read.int("DB_POOL_MIN", Math.min(5, max), 0, 1000);
+  if (min > max) read.problems.push(`DB_POOL_MIN=${min}: must not exceed DB_POOL_MAX=${max}`);
+  return {
+    min,
+    max,
+    idleTimeoutMs: read.int("DB_POOL_IDLE_TIMEOUT_MS", 600_000, 0),
+    connectionTimeoutMs: read.int("DB_POOL_CONNECTION_TIMEOUT_MS", 30_000, 1),
+    maxLifetimeS: read.int("DB_POOL_MAX_LIFETIME_S", 0, 0),
+  };
+}
 
-  const poolMax = read.int("DB_POOL_MAX", 20, 1, 1000);
-  const poolMin = read.int("DB_POOL_MIN", Math.min(5, poolMax), 0, 1000);
-  if (poolMin > poolMax) read.problems.push(`DB_POOL_MIN=${poolMin}: must not exceed DB_POOL_MAX=${poolMax}`);
+type SectionReader<T> = (read: Reader, base: BaseConfig) => T;
 
-  const jwtSecret = read.raw("JWT_SECRET");
-  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
-    read.problems.push("JWT_SECRET: too short (expected at least 32 bytes; `openssl rand -base64 48` makes one)");
-  }
-  const jwksUrl = read.url("JWKS_URL", ["https:", "http:"]);
-  if (isProduction && jwtSecret === undefined && jwksUrl === undefined) {
-    read.problems.push("JWT_SECRET: required in production (at least 32 random bytes), unless JWKS_URL is set");
-  }
-
-  const databaseUrl = read.postgresUrl("DATABASE_URL");
-  const config: Config = {
-    nodeEnv,
-    isProduction,
-    host: read.string("HOST", "127.0.0.1"),
-    trustProxy: read.int("TRUST_PROXY_HOPS", 0, 0, 10) || false,
-    port: read.int("PORT", 4000, 0, 65535),
-    logLevel: read.oneOf("LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, "info"),
-    databaseUrl,
-    authDatabaseUrl: read.postgresUrl("AUTH_DATABASE_URL"),
+const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> } = {
+  database: (read, base) => ({
+    url: read.postgresUrl("DATABASE_URL"),
+    authUrl: read.postgresUrl("AUTH_DATABASE_URL"),
     authenticatorPassword: read.raw("AUTHENTICATOR_PASSWORD"),
-    dataDir,
-    embeddedPgDir: path.resolve(cwd, read.string("EMBEDDED_PG_DIR", path.join(dataDir, "pg"))),
-    embeddedPgPort: read.raw("EMBEDDED_PG_PORT") === undefined ? undefined : read.int("EMBEDDED_PG_PORT", 0, 1024, 65535),
-    databaseConnectRetries: read.int("DATABASE_CONNECT_RETRIES", 5, 0, 100),
-    pool: {
-      min: poolMin,
-      max: poolMax,
-      idleTimeoutMs: read.int("DB_POOL_IDLE_TIMEOUT_MS", 600_000, 0),
-      connectionTimeoutMs: read.int("DB_POOL_CONNECTION_TIMEOUT_MS", 30_000, 1),
-      maxLifetimeS: read.int("DB_POOL_MAX_LIFETIME_S", 0, 0),
-    },
-    statementTimeoutMs: read.int("STATEMENT_TIMEOUT_MS", 15_000, 0),
-    jwt: {
-      secret: jwtSecret,
+    embeddedDir: read.path("EMBEDDED_PG_DIR", path.join(base.dataDir, "pg")),
+    embeddedPort: read.raw("EMBEDDED_PG_PORT") === undefined ? undefined : read.int("EMBEDDED_PG_PORT", 0, 1024, 65535),
+    connectRetries: read.int("DATABASE_CONNECT_RETRIES", 5, 0, 100),
+    pool: readPool(read),
+  }),
+  http: (read) => ({
+    host: read.string("HOST", "127.0.0.1"),
+    port: read.int("PORT", 4000, 0, 65535),
+    trustProxy: read.int("TRUST_PROXY_HOPS", 0, 0, 10) || false,
+    corsOrigins: (read.raw("CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+  }),
+  jwt: (read, base) => {
+    const secret = read.raw("JWT_SECRET");
+    if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+      read.problems.push("JWT_SECRET: too short (expected at least 32 bytes; `openssl rand -base64 48` makes one)");
+    }
+    const jwksUrl = read.url("JWKS_URL", ["https:", "http:"]);
+    if (base.isProduction && secret === undefined && jwksUrl === undefined) {
+      read.problems.push("JWT_SECRET: required in production (at least 32 random bytes), unless JWKS_URL is set");
+    }
+    return {
+      secret,
       jwksUrl,
       issuer: read.string("JWT_ISSUER", "spendgate"),
       audience: read.string("JWT_AUDIENCE", "spendgate"),
       accessTokenTtlS: read.int("ACCESS_TOKEN_TTL_S", 900, 10),
       refreshTokenTtlS: read.int("REFRESH_TOKEN_TTL_S", 30 * 24 * 3600, 60),
-    },
-    redisUrl: read.url("REDIS_URL", ["redis:", "rediss:"]),
-    redisKeyPrefix: read.string("REDIS_KEY_PREFIX", "spendgate"),
-    corsOrigins: (read.raw("CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean),
-    worker: read.oneOf("WORKER", ["inline", "off"] as const, "inline"),
-    workerConcurrency: read.int("WORKER_CONCURRENCY", 2, 1, 100),
-    graphql: {
-      bodyLimitBytes: read.byteSize("GRAPHQL_BODY_LIMIT", 100 * 1024),
-      maxDepth: read.int("GRAPHQL_MAX_DEPTH", 12, 1, 100),
-      maxAliases: read.int("GRAPHQL_MAX_ALIASES", 30, 1, 10_000),
-      maxFields: read.int("GRAPHQL_MAX_FIELDS", 500, 1, 100_000),
-      maxBatch: read.int("GRAPHQL_MAX_BATCH", 10, 1, 1000),
-      introspection: read.bool("GRAPHQL_INTROSPECTION", !isProduction),
-      graphiql: read.bool("GRAPHIQL", !isProduction),
-    },
-    rateLimit: {
-      loginPerIpPerHour: read.int("RATE_LIMIT_LOGIN_PER_IP_PER_HOUR", 100, 1),
-      loginPerAccountPerHour: read.int("RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_HOUR", 20, 1),
-      requestsPerKeyPerMinute: read.int("RATE_LIMIT_REQUESTS_PER_KEY_PER_MINUTE", 600, 1),
-    },
+    };
+  },
+  graphql: (read, base) => ({
+    bodyLimitBytes: read.byteSize("GRAPHQL_BODY_LIMIT", 100 * 1024),
+    maxDepth: read.int("GRAPHQL_MAX_DEPTH", 12, 1, 100),
+    maxAliases: read.int("GRAPHQL_MAX_ALIASES", 30, 1, 10_000),
+    maxFields: read.int("GRAPHQL_MAX_FIELDS", 500, 1, 100_000),
+    introspection: read.bool("GRAPHQL_INTROSPECTION", !base.isProduction),
+    graphiql: read.bool("GRAPHIQL", !base.isProduction),
+    statementTimeoutMs: read.int("STATEMENT_TIMEOUT_MS", 15_000, 0),
+  }),
+  rateLimit: (read) => ({
+    loginPerIpPerHour: read.int("RATE_LIMIT_LOGIN_PER_IP_PER_HOUR", 100, 1),
+    loginPerAccountPerHour: read.int("RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_HOUR", 20, 1),
+    requestsPerKeyPerMinute: read.int("RATE_LIMIT_REQUESTS_PER_KEY_PER_MINUTE", 600, 1),
+  }),
+  redis: (read) => ({
+    url: read.url("REDIS_URL", ["redis:", "rediss:"]),
+    keyPrefix: read.string("REDIS_KEY_PREFIX", "spendgate"),
+  }),
+  worker: (read) => ({
+    mode: read.oneOf("WORKER", ["inline", "off"] as const, "inline"),
+    concurrency: read.int("WORKER_CONCURRENCY", 2, 1, 100),
+  }),
+};
+
+export const ALL_SECTIONS = Object.keys(SECTION_READERS) as ConfigSection[];
+
+/**
+ * Reads the base settings and the named parts, and nothing else: a tool that only migrates is not
+ * refused for a missing JWT_SECRET or a bad PORT it never uses. Throws one ConfigError listing
+ * every problem found.
+ */
+export function loadConfigSections<K extends ConfigSection>(sections: readonly K[], env: Env = process.env, cwd = process.cwd()): ConfigWith<K> {
+  const read = new Reader(env, cwd);
+  const nodeEnv = read.oneOf("NODE_ENV", ["development", "test", "production"] as const, "development");
+  const base: BaseConfig = {
+    nodeEnv,
+    isProduction: nodeEnv === "production",
+    logLevel: read.oneOf("LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, "info"),
+    dataDir: read.path("DATA_DIR", ".data"),
   };
+  const config: Record<string, unknown> = { ...base };
+  for (const section of sections) config[section] = SECTION_READERS[section](read, base);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return Object.freeze(config);
+  return Object.freeze(config) as ConfigWith<K>;
+}
+
+/** The whole configuration (the gateway). */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  return loadConfigSections(ALL_SECTIONS, env, cwd);
 }
 
 /** The configuration as it may be logged: URLs without passwords, secrets as "set"/"unset". */
-export function describeConfig(config: Config): Record<string, unknown> {
+export function describeConfig(config: Partial<ConfigSections> & BaseConfig): Record<string, unknown> {
   const redact = (url: string | undefined) => {
     if (!url) return url;
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
     return parsed.toString();
   };
+  const { database, http, jwt, redis, worker } = config;
   return {
     nodeEnv: config.nodeEnv,
-    host: config.host,
-    port: config.port,
-    database: config.databaseUrl ? redact(config.databaseUrl) : `embedded (${config.embeddedPgDir})`,
-    authDatabase: redact(config.authDatabaseUrl),
-    pool: config.pool,
-    jwt: { secret: config.jwt.secret ? "set" : "unset", jwksUrl: config.jwt.jwksUrl, issuer: config.jwt.issuer },
-    redis: redact(config.redisUrl),
-    worker: config.worker,
+    ...(http && { host: http.host, port: http.port }),
+    ...(database && {
+      database: database.url ? redact(database.url) : `embedded (${database.embeddedDir})`,
+      authDatabase: redact(database.authUrl),
+      pool: database.pool,
+    }),
+    ...(jwt && { jwt: { secret: jwt.secret ? "set" : "unset", jwksUrl: jwt.jwksUrl, issuer: jwt.issuer } }),
+    ...(redis && { redis: redact(redis.url) }),
+    ...(worker && { worker: worker.mode }),
   };
 }

@@ -1,39 +1,28 @@
 // `npm start`: validate the configuration, reach (or boot) PostgreSQL, migrate, serve; on
 // SIGTERM/SIGINT drain HTTP, stop the worker, close the pools and the embedded database, exit 0.
-import { loadConfigOrExit } from "./cli/withDatabase.ts";
-import { describeConfig, type Config } from "./config.ts";
-import { openDatabase, type DatabaseTarget } from "./database/connect.ts";
-import { prepareDatabase } from "./database/prepare.ts";
-import { createLogger, type Logger } from "./logger.ts";
-import type { Gateway } from "./server/gateway.ts";
+import { ALL_SECTIONS, describeConfig } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { closeDatabase, exitWith, loadConfigOrExit, openDatabaseOrExit } from "./startup.ts";
+
+const config = loadConfigOrExit(ALL_SECTIONS);
+const log = createLogger(config.logLevel);
+log.info({ config: describeConfig(config) }, "starting spendgate");
 
 /** Start-up (seed 004 M-2); a failure is one plain line on stderr, without a stack trace. */
-async function start(config: Config, log: Logger): Promise<{ database: DatabaseTarget; gateway: Gateway }> {
+async function start() {
   // Grafast reads GRAPHILE_ENV when it is first imported: set it before loading the gateway.
   process.env.GRAPHILE_ENV ??= config.isProduction ? "production" : "development";
   const { startGateway } = await import("./server/gateway.ts");
-  let database: DatabaseTarget;
+  const database = await openDatabaseOrExit(config, log);
   try {
-    database = await openDatabase(config, log);
-  } catch (error) {
-    console.error(`spendgate: ${(error as Error).message}`);
-    process.exit(1);
-  }
-  try {
-    await prepareDatabase(database, log);
     return { database, gateway: await startGateway(config, log, database) };
   } catch (error) {
     log.error({ err: error }, "start-up failed");
-    console.error(`spendgate: start-up failed: ${(error as Error).message}`);
-    await database.embedded?.stop();
-    process.exit(1);
+    await closeDatabase(database);
+    exitWith(`start-up failed: ${(error as Error).message}`);
   }
 }
-
-const config = loadConfigOrExit();
-const log = createLogger(config.logLevel);
-log.info({ config: describeConfig(config) }, "starting spendgate");
-const started = start(config, log);
+const started = start();
 
 // Installed before start-up finishes, so that a signal arriving mid-start (e.g. while migrating)
 // waits for it and then shuts down cleanly instead of killing the process with work half done.
@@ -44,7 +33,7 @@ const shutdown = async (signal: string) => {
   log.info({ signal }, "shutting down");
   const { gateway, database } = await started;
   await gateway.close();
-  await database.embedded?.stop();
+  await closeDatabase(database);
   log.info("stopped");
   process.exit(0);
 };

@@ -1,5 +1,5 @@
 import test from "ava";
-import { ConfigError, describeConfig, loadConfig } from "../src/config.ts";
+import { ConfigError, describeConfig, loadConfig, loadConfigSections } from "../src/config.ts";
 
 const problemsOf = (env: Record<string, string>) => {
   const error = (() => {
@@ -17,12 +17,12 @@ const problemsOf = (env: Record<string, string>) => {
 test("an empty environment gives the documented defaults", (t) => {
   const config = loadConfig({}, "/srv/app");
   t.is(config.nodeEnv, "development");
-  t.is(config.port, 4000);
-  t.is(config.host, "127.0.0.1");
-  t.is(config.databaseUrl, undefined);
-  t.is(config.embeddedPgDir, "/srv/app/.data/pg");
-  t.deepEqual(config.pool, { min: 5, max: 20, idleTimeoutMs: 600_000, connectionTimeoutMs: 30_000, maxLifetimeS: 0 });
-  t.is(config.worker, "inline");
+  t.is(config.http.port, 4000);
+  t.is(config.http.host, "127.0.0.1");
+  t.is(config.database.url, undefined);
+  t.is(config.database.embeddedDir, "/srv/app/.data/pg");
+  t.deepEqual(config.database.pool, { min: 5, max: 20, idleTimeoutMs: 600_000, connectionTimeoutMs: 30_000, maxLifetimeS: 0 });
+  t.deepEqual(config.worker, { mode: "inline", concurrency: 2 });
   t.is(config.graphql.bodyLimitBytes, 100 * 1024);
   t.true(config.graphql.graphiql);
   t.true(config.graphql.introspection);
@@ -58,9 +58,33 @@ test("JWT_SECRET must be at least 32 bytes, and is required in production", (t) 
   t.false(production.graphql.introspection, "introspection is off in production");
 });
 
+test("a tool that loads only the database part validates only that part: no JWT_SECRET needed in production", (t) => {
+  const env = { NODE_ENV: "production", DATABASE_URL: "postgres://owner:pw@db:5432/app", PORT: "not-a-port", JWT_SECRET: "short" };
+  const config = loadConfigSections(["database"], env);
+  t.is(config.database.url, "postgres://owner:pw@db:5432/app");
+  t.true(config.isProduction);
+  t.false("jwt" in config, "the parts it did not ask for are not there");
+  t.false("http" in config);
+  const whole = (() => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  })();
+  t.is(whole?.length, 2, "the gateway, which uses them all, still refuses both problems");
+});
+
+test("problems in the database part stop a database-only tool too", (t) => {
+  t.throws(() => loadConfigSections(["database"], { DATABASE_URL: "mysql://x@y/z", DB_POOL_MAX: "0" }), {
+    instanceOf: ConfigError,
+    message: /DATABASE_URL: unsupported scheme "mysql"[\s\S]*DB_POOL_MAX="0"/,
+  });
+});
+
 test("pool settings are validated together", (t) => {
   t.regex(problemsOf({ DB_POOL_MIN: "30", DB_POOL_MAX: "10" })[0]!, /DB_POOL_MIN=30: must not exceed DB_POOL_MAX=10/);
-  t.deepEqual(loadConfig({ DB_POOL_MAX: "3" }).pool.min, 3, "the steady size follows a smaller maximum");
+  t.deepEqual(loadConfig({ DB_POOL_MAX: "3" }).database.pool.min, 3, "the steady size follows a smaller maximum");
 });
 
 test("the loggable description hides passwords and secrets", (t) => {

@@ -4,7 +4,7 @@
 // names, session not revoked); an API key is looked up by its SHA-256 hash.
 import type { IncomingHttpHeaders } from "node:http";
 import type pg from "pg";
-import { ANONYMOUS, type ApiRole, type Identity } from "../graphql/context.ts";
+import { ANONYMOUS, type ApiRole, type Identity } from "./identity.ts";
 import { hashApiKey, type ApiKeyUsage } from "./apiKeys.ts";
 import { AuthError } from "./errors.ts";
 import { TOKEN_ROLES, type TokenRole, type TokenService } from "./tokens.ts";
@@ -69,6 +69,7 @@ export function createAuthenticate({ tokens, pool, usage }: AuthenticatorDeps): 
     const { rows } = await pool.query<ApiKeyRow>("select * from app_private.authenticate_api_key($1)", [hashApiKey(header)]);
     const key = rows[0];
     if (!key) throw new AuthError("INVALID_API_KEY", "unknown API key");
+    if (key.key_status === "expired") throw new AuthError("EXPIRED_API_KEY", "this API key has expired");
     if (key.key_status !== "active") throw new AuthError("REVOKED_API_KEY", "this API key has been revoked");
     assertActive(key.account_status);
     usage.record(key.api_key_id);

@@ -7,6 +7,7 @@ export type AuthErrorCode =
   | "TOKEN_EXPIRED"
   | "INVALID_API_KEY"
   | "REVOKED_API_KEY"
+  | "EXPIRED_API_KEY"
   | "UNKNOWN_USER"
   | "ACCOUNT_INACTIVE"
   | "FORBIDDEN_ROLE";

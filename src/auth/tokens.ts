@@ -3,7 +3,7 @@
 // fetched and cached by jose. Algorithms are pinned per key source, never read from the token
 // header, so `alg: none` and algorithm-confusion tokens are rejected.
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
-import type { Config } from "../config.ts";
+import type { JwtConfig } from "../config.ts";
 import { AuthError } from "./errors.ts";
 
 export const CLOCK_TOLERANCE_S = 30;
@@ -18,15 +18,19 @@ export interface AccessClaims {
 }
 
 export interface TokenService {
+  /** Lifetime of refresh tokens (sessions), in seconds. */
+  readonly refreshTokenTtlS: number;
   sign(claims: AccessClaims): Promise<{ token: string; expiresAt: Date }>;
   verify(token: string): Promise<AccessClaims>;
 }
 
-export function createTokenService(config: Config, secret: Uint8Array): TokenService {
-  const { issuer, audience, accessTokenTtlS } = config.jwt;
-  const jwks = config.jwt.jwksUrl ? createRemoteJWKSet(new URL(config.jwt.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }) : undefined;
+export function createTokenService(config: JwtConfig, secret: Uint8Array): TokenService {
+  const { issuer, audience, accessTokenTtlS } = config;
+  const jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }) : undefined;
 
   return {
+    refreshTokenTtlS: config.refreshTokenTtlS,
+
     async sign({ userId, role, sessionId }) {
       const now = Math.floor(Date.now() / 1000);
       const token = await new SignJWT({ role, ...(sessionId ? { sid: sessionId } : {}) })

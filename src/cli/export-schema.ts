@@ -3,12 +3,15 @@
 // the committed file differs from what the migrations and plugins produce.
 import fs from "node:fs/promises";
 import path from "node:path";
-import { PROJECT_ROOT } from "../database/migrate.ts";
+import { PROJECT_ROOT } from "../projectRoot.ts";
 import { printGraphQLSchema } from "../graphql/schema.ts";
 import { withDatabase } from "./withDatabase.ts";
 
-await withDatabase(async ({ config, log, database }) => {
-  const file = path.join(PROJECT_ROOT, "schema.graphql");
-  await fs.writeFile(file, await printGraphQLSchema(config, log, database.authUrl));
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
-});
+await withDatabase(
+  async ({ config, log, database }) => {
+    const file = path.join(PROJECT_ROOT, "schema.graphql");
+    await fs.writeFile(file, await printGraphQLSchema(config.graphql, log, database.authUrl));
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  },
+  { sections: ["graphql"] },
+);

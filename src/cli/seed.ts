@@ -4,7 +4,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { PROJECT_ROOT } from "../database/migrate.ts";
+import { PROJECT_ROOT } from "../projectRoot.ts";
 import { withDatabase } from "./withDatabase.ts";
 
 await withDatabase(async ({ config, database }) => {

@@ -1,44 +1,36 @@
-// What every command-line tool does around its work: read the configuration (exit 2 with the
-// problems when it is invalid), reach PostgreSQL exactly like `npm start` (DATABASE_URL, or the
-// embedded server when it is not set; exit 1 with one clear line when unreachable), apply pending
-// migrations, run, and stop the embedded server again.
-import { ConfigError, loadConfig, type Config } from "../config.ts";
-import { openDatabase, type DatabaseTarget } from "../database/connect.ts";
-import { prepareDatabase } from "../database/prepare.ts";
+// What every command-line tool does around its work: the start-up helper (src/startup.ts) with
+// only the database part of the configuration (plus any part the tool names), then the tool's
+// work, then the embedded server is let go. Tools print their own human-readable output, so the
+// log shows only warnings unless LOG_LEVEL asks for more.
+import type { ConfigSection, ConfigWith } from "../config.ts";
+import type { DatabaseTarget } from "../database/connect.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import { closeDatabase, loadConfigOrExit, openDatabaseOrExit } from "../startup.ts";
 
-export interface CliContext {
-  config: Config;
+export interface CliContext<K extends ConfigSection> {
+  config: ConfigWith<K | "database">;
   log: Logger;
   database: DatabaseTarget;
 }
 
-export function loadConfigOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`spendgate: ${error.message}`);
-    process.exit(2);
-  }
+export interface CliOptions<K extends ConfigSection> {
+  /** Parts of the configuration the tool uses besides `database`. */
+  sections?: readonly K[];
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
 }
 
-export async function withDatabase<T>(fn: (context: CliContext) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
-  const config = loadConfigOrExit();
-  // Only warnings: the tools print their own human-readable output.
+export async function withDatabase<T, K extends ConfigSection = "database">(
+  fn: (context: CliContext<K>) => Promise<T>,
+  options: CliOptions<K> = {},
+): Promise<T> {
+  const config = loadConfigOrExit<K | "database">(["database", ...(options.sections ?? [])]);
   const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
-  let database: DatabaseTarget;
+  const database = await openDatabaseOrExit(config, log, { migrate: options.migrate });
   try {
-    database = await openDatabase(config, log);
-  } catch (error) {
-    console.error(`spendgate: ${(error as Error).message}`);
-    process.exit(1);
-  }
-  try {
-    if (options.migrate ?? true) await prepareDatabase(database, log);
     return await fn({ config, log, database });
   } finally {
-    await database.embedded?.stop();
+    await closeDatabase(database);
   }
 }
 

@@ -1,17 +1,20 @@
 // `npm run worker`: graphile-worker alone, for running jobs on other machines than the gateway
-// (then start the gateways with WORKER=off). Stops cleanly on SIGTERM/SIGINT.
+// (then start the gateways with WORKER=off). Stops cleanly on SIGTERM/SIGINT, also mid-start.
+import { once } from "node:events";
 import { createPool } from "../database/pools.ts";
 import { startWorker } from "../worker/runner.ts";
 import { withDatabase } from "./withDatabase.ts";
 
-await withDatabase(async ({ config, log, database }) => {
-  const pool = createPool(database.ownerUrl, "worker", config, log, config.workerConcurrency + 2);
-  const worker = await startWorker(config, log, pool);
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
-  log.warn({ signal }, "stopping worker");
-  await worker.stop();
-  await pool.end();
-});
+const stopSignal = Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]).then(() => "signal");
+
+await withDatabase(
+  async ({ config, log, database }) => {
+    const pool = createPool(database.ownerUrl, "worker", config.database.pool, log, config.worker.concurrency + 2);
+    const worker = await startWorker(config.worker, log, pool);
+    await stopSignal;
+    log.warn("stopping worker");
+    await worker.stop();
+    await pool.end();
+  },
+  { sections: ["worker"] },
+);

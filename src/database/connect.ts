@@ -1,7 +1,7 @@
 // Decides which PostgreSQL the process talks to: the server named by DATABASE_URL (waited for
 // with a bounded, backed-off retry: seed 004 asks for connection retry) or the embedded default.
 import pg from "pg";
-import type { Config } from "../config.ts";
+import type { DatabaseConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "./embedded.ts";
 
@@ -22,19 +22,19 @@ export class DatabaseUnavailableError extends Error {
   override name = "DatabaseUnavailableError";
 }
 
-export async function openDatabase(config: Config, log: Logger): Promise<DatabaseTarget> {
-  if (config.databaseUrl) {
-    await waitForDatabase(config.databaseUrl, config.databaseConnectRetries, log);
+export async function openDatabase(config: DatabaseConfig, log: Logger): Promise<DatabaseTarget> {
+  if (config.url) {
+    await waitForDatabase(config.url, config.connectRetries, log);
     return {
-      ownerUrl: config.databaseUrl,
-      authUrl: config.authDatabaseUrl ?? authenticatorUrl(config.databaseUrl, config.authenticatorPassword),
+      ownerUrl: config.url,
+      authUrl: config.authUrl ?? authenticatorUrl(config.url, config.authenticatorPassword),
       authenticatorPassword: config.authenticatorPassword,
       embedded: undefined,
     };
   }
   const embedded = await startEmbeddedPostgres({
-    dir: config.embeddedPgDir,
-    port: config.embeddedPgPort,
+    dir: config.embeddedDir,
+    port: config.embeddedPort,
     authMethod: "scram-sha-256",
     persistent: true,
     log,

@@ -5,12 +5,11 @@
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { PROJECT_ROOT } from "../projectRoot.ts";
 
 const require = createRequire(import.meta.url);
 
-export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "migrations");
 const MIGRATION_LOCK_KEY = "spendgate:migrations";
 

@@ -1,18 +1,18 @@
 // node-postgres pools, configured from the validated config. Two per process at most:
 // the owner pool (migrations, worker, readiness) and the authenticator pool that serves the API.
 import pg from "pg";
-import type { Config } from "../config.ts";
+import type { PoolConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 
-export function createPool(connectionString: string, name: string, config: Config, log: Logger, max = config.pool.max): pg.Pool {
+export function createPool(connectionString: string, name: string, config: PoolConfig, log: Logger, max = config.max): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     application_name: `spendgate-${name}`,
     max,
-    min: Math.min(config.pool.min, max),
-    idleTimeoutMillis: config.pool.idleTimeoutMs,
-    connectionTimeoutMillis: config.pool.connectionTimeoutMs,
-    maxLifetimeSeconds: config.pool.maxLifetimeS,
+    min: Math.min(config.min, max),
+    idleTimeoutMillis: config.idleTimeoutMs,
+    connectionTimeoutMillis: config.connectionTimeoutMs,
+    maxLifetimeSeconds: config.maxLifetimeS,
   });
   // An idle client whose server goes away (restart, network cut) emits "error" on the pool.
   // Unhandled, that event would kill the process; the pool drops the client and reconnects on demand.

@@ -7,7 +7,7 @@
 import { context, SafeError, sideEffect, type Step } from "postgraphile/grafast";
 import type { PgResource } from "postgraphile/@dataplan/pg";
 import { entityPermissions, type Introspection, type PgAttribute, type PgClass } from "postgraphile/graphile-build-pg/pg-introspection";
-import { API_ROLES, type ApiRole, type Identity } from "./context.ts";
+import { API_ROLES, type ApiRole, type Identity } from "../auth/identity.ts";
 
 export const COLUMN_REFUSED = "SGCOL";
 export const NOT_AUTHENTICATED = "SGANO";

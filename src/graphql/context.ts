@@ -1,31 +1,14 @@
 // Per-request GraphQL context: the identity established by the auth middleware (src/server/
 // installAuth.ts) becomes transaction-local PostgreSQL settings. `role` switches to one of the
-// four API roles (never taken from a client: it comes from the allow-list below), and the
+// four API roles (never taken from a client: src/auth/identity.ts lists them), and the
 // jwt.claims.* settings are what RLS policies read through app_public.current_user_id().
-import type { IncomingMessage } from "node:http";
+import { ANONYMOUS, type Identity, type RequestWithIdentity } from "../auth/identity.ts";
 import type { TokenService } from "../auth/tokens.ts";
-import type { Config } from "../config.ts";
 
-export const API_ROLES = ["spendgate_anonymous", "spendgate_user", "spendgate_operator", "spendgate_admin"] as const;
-export type ApiRole = (typeof API_ROLES)[number];
-
-export interface Identity {
-  role: ApiRole;
-  userId?: string;
-  sessionId?: string;
-  apiKeyId?: string;
-  /** Admins only: soft-deleted rows become visible (X-Include-Deleted: true). */
-  includeDeleted?: boolean;
-}
-
-export const ANONYMOUS: Identity = Object.freeze({ role: "spendgate_anonymous" });
-
-export type RequestWithIdentity = IncomingMessage & { identity?: Identity };
-
-export function pgSettingsFor(identity: Identity, config: Config): Record<string, string> {
+export function pgSettingsFor(identity: Identity, statementTimeoutMs: number): Record<string, string> {
   const settings: Record<string, string> = {
     role: identity.role,
-    statement_timeout: String(config.statementTimeoutMs),
+    statement_timeout: String(statementTimeoutMs),
     "jwt.claims.role": identity.role,
   };
   if (identity.userId) settings["jwt.claims.user_id"] = identity.userId;
@@ -37,15 +20,14 @@ export function pgSettingsFor(identity: Identity, config: Config): Record<string
 
 /** Services our plugins reach through the GraphQL context (e.g. signing tokens in AuthPlugin). */
 export interface GatewayServices {
-  config: Config;
   tokens: TokenService;
 }
 
-export function makeContext(services: GatewayServices) {
+export function makeContext(services: GatewayServices, statementTimeoutMs: number) {
   return (requestContext: Partial<Grafast.RequestContext>): Partial<Grafast.Context> => {
     const req = (requestContext.expressv4?.req ?? requestContext.node?.req) as (RequestWithIdentity & { ip?: string }) | undefined;
     const identity = req?.identity ?? ANONYMOUS;
-    return { pgSettings: pgSettingsFor(identity, services.config), identity, services, clientIp: req?.ip ?? "unknown" };
+    return { pgSettings: pgSettingsFor(identity, statementTimeoutMs), identity, services, clientIp: req?.ip ?? "unknown" };
   };
 }
 

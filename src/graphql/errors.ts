@@ -13,7 +13,6 @@
 import { randomUUID } from "node:crypto";
 import { isSafeError } from "postgraphile/grafast";
 import { GraphQLError } from "postgraphile/graphql";
-import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { BAD_USER_INPUT, INTERNAL, NOT_ALLOWED, withCode, withoutSuggestions } from "./errorCodes.ts";
 
@@ -33,8 +32,13 @@ function notAllowedMessage(original: DatabaseError): string {
     : "not allowed for your role";
 }
 
-export function makeMaskError(config: Config, log: Logger) {
-  const hideSuggestions = !config.graphql.introspection;
+export interface MaskErrorOptions {
+  isProduction: boolean;
+  /** Strip "Did you mean ...?" (whenever introspection is off). */
+  hideSuggestions: boolean;
+}
+
+export function makeMaskError({ isProduction, hideSuggestions }: MaskErrorOptions, log: Logger) {
   const clean = (message: string) => (hideSuggestions ? withoutSuggestions(message) : message);
   const reshaped = (error: GraphQLError, message: string, extensions: Record<string, unknown>) =>
     new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
@@ -49,7 +53,7 @@ export function makeMaskError(config: Config, log: Logger) {
     }
     const errorId = randomUUID();
     log.error({ errorId, err: original, path: error.path }, "unexpected error in GraphQL operation");
-    const message = config.isProduction ? `An unexpected error occurred (error id ${errorId}).` : `${original.message} (error id ${errorId})`;
+    const message = isProduction ? `An unexpected error occurred (error id ${errorId}).` : `${original.message} (error id ${errorId})`;
     return reshaped(error, message, { code: INTERNAL, errorId });
   };
 }

@@ -3,7 +3,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { PROJECT_ROOT } from "../database/migrate.ts";
+import { PROJECT_ROOT } from "../projectRoot.ts";
 
 export const PLUGINS_DIR = path.join(PROJECT_ROOT, "plugins");
 

@@ -6,7 +6,7 @@ import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
-import type { Config } from "../config.ts";
+import type { GraphQLConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { makeMaskError } from "./errors.ts";
 import { makeContext, type GatewayServices } from "./context.ts";
@@ -36,14 +36,16 @@ declare global {
 }
 
 export interface PresetOptions {
-  config: Config;
-  services: GatewayServices;
+  graphql: GraphQLConfig;
+  isProduction: boolean;
+  /** For serving; without it the preset only builds the schema (schema export). */
+  services?: GatewayServices;
   authPool: pg.Pool;
   plugins: GraphileConfig.Plugin[];
   log: Logger;
 }
 
-export function makePreset({ config, services, authPool, plugins, log }: PresetOptions): GraphileConfig.Preset {
+export function makePreset({ graphql, isProduction, services, authPool, plugins, log }: PresetOptions): GraphileConfig.Preset {
   return {
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset, PgAggregatesPreset],
     plugins,
@@ -56,27 +58,27 @@ export function makePreset({ config, services, authPool, plugins, log }: PresetO
     ],
     grafserv: {
       graphqlPath: "/graphql",
-      graphiql: config.graphql.graphiql,
+      graphiql: graphql.graphiql,
       graphiqlPath: "/graphiql",
       graphiqlOnGraphQLGET: false,
       graphqlOverGET: true,
       websockets: false,
-      maxRequestLength: config.graphql.bodyLimitBytes,
-      maskError: makeMaskError(config, log),
+      maxRequestLength: graphql.bodyLimitBytes,
+      maskError: makeMaskError({ isProduction, hideSuggestions: !graphql.introspection }, log),
     },
     spendgate: {
       queryLimits: {
-        maxDepth: config.graphql.maxDepth,
-        maxAliases: config.graphql.maxAliases,
-        maxFields: config.graphql.maxFields,
-        introspection: config.graphql.introspection,
+        maxDepth: graphql.maxDepth,
+        maxAliases: graphql.maxAliases,
+        maxFields: graphql.maxFields,
+        introspection: graphql.introspection,
       },
-      hideSuggestions: !config.graphql.introspection,
+      hideSuggestions: !graphql.introspection,
     },
     grafast: {
       // SQL plans in every response would leak the schema's internals; Ruru works without them.
       explain: false,
-      context: makeContext(services),
+      ...(services && { context: makeContext(services, graphql.statementTimeoutMs) }),
     },
   };
 }

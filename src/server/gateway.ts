@@ -37,40 +37,42 @@ export interface Gateway {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startGateway(config: Config, log: Logger, database: DatabaseTarget): Promise<Gateway> {
-  const authPool = createPool(database.authUrl, "api", config, log);
-  const ownerPool = createPool(database.ownerUrl, "owner", config, log, config.workerConcurrency + 3);
+  const authPool = createPool(database.authUrl, "api", config.database.pool, log);
+  const ownerPool = createPool(database.ownerUrl, "owner", config.database.pool, log, config.worker.concurrency + 3);
   const metrics = createMetrics({ api: authPool, owner: ownerPool });
 
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", config.trustProxy);
+  app.set("trust proxy", config.http.trustProxy);
   installObservability(app, log, metrics);
   installHelmet(app);
   installHealth(app, ownerPool);
-  installCors(app, config.corsOrigins);
-  const tokens = createTokenService(config, loadJwtSecret(config, log));
+  installCors(app, config.http.corsOrigins);
+  const tokens = createTokenService(config.jwt, loadJwtSecret(config.jwt, config, log));
   const apiKeyUsage = createApiKeyUsage(authPool, log);
   installAuth(app, createAuthenticate({ tokens, pool: authPool, usage: apiKeyUsage }), log);
-  const rateLimits = createRateLimits(config);
-  installGraphQLGuards(app, config, rateLimits);
+  const rateLimits = createRateLimits(config.rateLimit, config.redis);
+  installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
 
-  const services = { config, tokens };
-  const pgl = postgraphile(makePreset({ config, services, authPool, plugins: await loadPlugins(), log }));
+  const pgl = postgraphile(
+    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens }, authPool, plugins: await loadPlugins(), log }),
+  );
   const server = http.createServer(app);
   await pgl.createServ(grafserv).addTo(app, server);
   await pgl.getSchema(); // build the schema now: fail at start-up, not on the first request
-  installErrorHandler(app, config, log);
+  installErrorHandler(app, config.isProduction, log);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
+    server.listen(config.http.port, config.http.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  const { host } = config.http;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log.info({ url }, "gateway listening");
 
   let worker: WorkerHandle | undefined;
-  if (config.worker === "inline") worker = await startWorker(config, log, ownerPool);
+  if (config.worker.mode === "inline") worker = await startWorker(config.worker, log, ownerPool);
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -4,7 +4,7 @@
 import type { Express } from "express";
 import type { Authenticate } from "../auth/authenticate.ts";
 import { AuthError } from "../auth/errors.ts";
-import type { RequestWithIdentity } from "../graphql/context.ts";
+import type { RequestWithIdentity } from "../auth/identity.ts";
 import type { Logger } from "../logger.ts";
 
 export function installAuth(app: Express, authenticate: Authenticate, log: Logger): void {

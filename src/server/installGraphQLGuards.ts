@@ -6,14 +6,13 @@
 //   document (aliases and variables included), not by matching text.
 import express, { type Express, type Response } from "express";
 import { Kind, parse, type DocumentNode, type ValueNode } from "postgraphile/graphql";
-import type { Config } from "../config.ts";
-import type { RequestWithIdentity } from "../graphql/context.ts";
+import type { RequestWithIdentity } from "../auth/identity.ts";
 import { codeForStatus } from "../graphql/errorCodes.ts";
 import { consume, type RateLimits } from "./rateLimits.ts";
 
 const ACCOUNT_MUTATIONS = new Set(["login", "register"]);
 
-export function installGraphQLGuards(app: Express, config: Config, limits: RateLimits): void {
+export function installGraphQLGuards(app: Express, bodyLimitBytes: number, limits: RateLimits): void {
   // Queries arrive by GET too: the per-key limit counts every request, whatever its method.
   app.use("/graphql", async (req, res, next) => {
     try {
@@ -27,7 +26,7 @@ export function installGraphQLGuards(app: Express, config: Config, limits: RateL
       next(error);
     }
   });
-  app.post("/graphql", express.json({ limit: config.graphql.bodyLimitBytes }), async (req, res, next) => {
+  app.post("/graphql", express.json({ limit: bodyLimitBytes }), async (req, res, next) => {
     try {
       if (Array.isArray(req.body)) {
         res.status(400).json({ errors: [{ message: "batched requests are not supported: send one operation per request", extensions: { code: codeForStatus(400) } }] });

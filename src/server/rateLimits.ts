@@ -4,7 +4,7 @@
 // becomes unreachable, an in-memory limiter takes over (insuranceLimiter) instead of failing open.
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { Config } from "../config.ts";
+import type { RateLimitConfig, RedisConfig } from "../config.ts";
 
 export interface RateLimits {
   loginPerIp: RateLimiterAbstract;
@@ -13,17 +13,17 @@ export interface RateLimits {
   close(): Promise<void>;
 }
 
-export function createRateLimits(config: Config): RateLimits {
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
+export function createRateLimits(config: RateLimitConfig, redisConfig: RedisConfig): RateLimits {
+  const redis = redisConfig.url ? new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
   redis?.on("error", () => undefined); // reconnects by itself; the insurance limiter covers the gap
   const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
     const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-    return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${config.redisKeyPrefix}:${keyPrefix}`, points, duration, insuranceLimiter: memory }) : memory;
+    return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${redisConfig.keyPrefix}:${keyPrefix}`, points, duration, insuranceLimiter: memory }) : memory;
   };
   return {
-    loginPerIp: limiter("login-ip", config.rateLimit.loginPerIpPerHour, 3600),
-    loginPerAccount: limiter("login-account", config.rateLimit.loginPerAccountPerHour, 3600),
-    requestsPerApiKey: limiter("api-key", config.rateLimit.requestsPerKeyPerMinute, 60),
+    loginPerIp: limiter("login-ip", config.loginPerIpPerHour, 3600),
+    loginPerAccount: limiter("login-account", config.loginPerAccountPerHour, 3600),
+    requestsPerApiKey: limiter("api-key", config.requestsPerKeyPerMinute, 60),
     async close() {
       redis?.disconnect();
     },

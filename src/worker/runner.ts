@@ -4,7 +4,7 @@
 // process and kills it before the gateway has drained.
 import type pg from "pg";
 import { Logger as WorkerLogger, run, type Runner } from "graphile-worker";
-import type { Config } from "../config.ts";
+import type { WorkerConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { crontab } from "./crontab.ts";
 import { loadTasks } from "../tasks/index.ts";
@@ -14,12 +14,12 @@ export interface WorkerHandle {
   stop(): Promise<void>;
 }
 
-export async function startWorker(config: Config, log: Logger, pgPool: pg.Pool): Promise<WorkerHandle> {
+export async function startWorker(config: WorkerConfig, log: Logger, pgPool: pg.Pool): Promise<WorkerHandle> {
   const workerLog = log.child({ component: "worker" });
   const taskList = await loadTasks();
   const runner = await run({
     pgPool,
-    concurrency: config.workerConcurrency,
+    concurrency: config.concurrency,
     noHandleSignals: true,
     pollInterval: 2000,
     taskList,
@@ -31,6 +31,6 @@ export async function startWorker(config: Config, log: Logger, pgPool: pg.Pool):
   });
   // A newer worker's breaking migration stops this one: make that visible instead of silent.
   runner.promise.catch((error: Error) => workerLog.error({ err: error }, "worker stopped unexpectedly"));
-  workerLog.info({ concurrency: config.workerConcurrency, tasks: Object.keys(taskList) }, "worker started");
+  workerLog.info({ concurrency: config.concurrency, tasks: Object.keys(taskList) }, "worker started");
   return { runner, stop: () => runner.stop() };
 }

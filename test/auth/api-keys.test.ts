@@ -6,8 +6,10 @@ import { startTestGateway, useTestGateway } from "../helpers/gateway.ts";
 import { createUser } from "../helpers/users.ts";
 
 let userId: string;
+let adminId: string;
 const ctx = useTestGateway({}, async ({ db }) => {
   userId = await createUser(db.ownerPool, "keys@example.com");
+  adminId = await createUser(db.ownerPool, "keys-admin@example.com", "admin");
 });
 
 const create = async (name: string) =>
@@ -47,6 +49,22 @@ test.serial("a revoked key is refused with 401, and cannot be reactivated", asyn
   t.deepEqual(refused.body.errors, [{ message: "this API key has been revoked", extensions: { code: "REVOKED_API_KEY" } }]);
   const reactivate = await ctx.gateway.graphql("mutation($id: BigInt!) { updateApiKey(input: {apiKeyId: $id, patch: {status: active}}) { apiKey { status } } }", { id: apiKeyId }, await ctx.gateway.as(userId));
   t.is(reactivate.body.errors[0].extensions.code, "SGRVK");
+});
+
+test.serial("a key past its expiry (set by an admin) is refused with 401 saying it expired, not revoked", async (t) => {
+  const { apiKey, apiKeyId } = (await create("agent-expiring")).body.data.createApiKey;
+  t.is((await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey })).status, 200, "works before its expiry");
+  const expire = await ctx.gateway.graphql(
+    "mutation($id: BigInt!, $at: Datetime!) { updateApiKey(input: {rowId: $id, patch: {expiresAt: $at}}) { apiKey { status expiresAt } } }",
+    { id: apiKeyId, at: new Date(Date.now() - 1000).toISOString() },
+    await ctx.gateway.as(adminId, "admin"),
+  );
+  t.is(expire.body.errors, undefined);
+  t.is(expire.body.data.updateApiKey.apiKey.status, "active", "expiry is a time, not a status change");
+  const refused = await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey });
+  t.is(refused.status, 401);
+  t.deepEqual(refused.body.errors, [{ message: "this API key has expired", extensions: { code: "EXPIRED_API_KEY" } }]);
+  t.regex(refused.headers.get("www-authenticate") ?? "", /this API key has expired/);
 });
 
 test.serial("an unknown key and a key of a soft-deleted user are refused with 401", async (t) => {

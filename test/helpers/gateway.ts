@@ -41,7 +41,7 @@ export async function startTestGateway(db: TestDatabase, env: Record<string, str
     authenticatorPassword: undefined,
     embedded: undefined,
   });
-  const tokens = createTokenService(config, new TextEncoder().encode(TEST_JWT_SECRET));
+  const tokens = createTokenService(config.jwt, new TextEncoder().encode(TEST_JWT_SECRET));
   const token = async (userId: string, role: TokenRole = "user", sessionId?: string) => (await tokens.sign({ userId, role, sessionId })).token;
   return {
     ...gateway,

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type pg from "pg";
-import { PROJECT_ROOT } from "../../src/database/migrate.ts";
+import { PROJECT_ROOT } from "../../src/projectRoot.ts";
 
 export function tempFile(name: string, content?: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spendgate-import-"));

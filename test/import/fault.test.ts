@@ -2,7 +2,7 @@
 import test from "ava";
 import pg from "pg";
 import { createTestDatabase } from "../helpers/database.ts";
-import { generateLegacyFile } from "../../src/import/generate.ts";
+import { generateLegacyFile } from "../helpers/legacyFiles.ts";
 import { importLegacyFile } from "../../src/import/importer.ts";
 import { count, fingerprint, tempFile } from "./_support.ts";
 

@@ -6,7 +6,7 @@ import pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { exportLegacyFile } from "../../src/import/export.ts";
 import { sha256 } from "../../src/import/fields.ts";
-import { generateLegacyFile } from "../../src/import/generate.ts";
+import { generateLegacyFile } from "../helpers/legacyFiles.ts";
 import { importLegacyFile } from "../../src/import/importer.ts";
 import { canonical, parseExact, type JsonObject } from "../../src/import/json.ts";
 import { count, fingerprint, runCli, tempFile } from "./_support.ts";

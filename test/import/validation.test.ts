@@ -2,7 +2,7 @@
 // in stop mode (the default) the database is left exactly as it was.
 import test from "ava";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { generateLegacyFile } from "../../src/import/generate.ts";
+import { generateLegacyFile } from "../helpers/legacyFiles.ts";
 import { importLegacyFile } from "../../src/import/importer.ts";
 import { count, fingerprint, runCli, tempFile } from "./_support.ts";
 

@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import pg from "pg";
 import { databaseUrl, withServerClient } from "../helpers/database.ts";
-import { MIGRATIONS_DIR, PROJECT_ROOT, migrationNames, runMigrations } from "../../src/database/migrate.ts";
+import { MIGRATIONS_DIR, migrationNames, runMigrations } from "../../src/database/migrate.ts";
+import { PROJECT_ROOT } from "../../src/projectRoot.ts";
 
 const require = createRequire(import.meta.url);
 

@@ -4,7 +4,7 @@ import test from "ava";
 import fs from "node:fs";
 import path from "node:path";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { PROJECT_ROOT } from "../../src/database/migrate.ts";
+import { PROJECT_ROOT } from "../../src/projectRoot.ts";
 
 let db: TestDatabase;
 test.before(async () => {

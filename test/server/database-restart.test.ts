@@ -24,7 +24,7 @@ const config = (extra: Record<string, string> = {}) =>
 test.before(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-restart-"));
   await fs.chmod(dataDir, 0o755);
-  database = await openDatabase(config(), log);
+  database = await openDatabase(config().database, log);
   await prepareDatabase(database, log);
   gateway = await startGateway(config({ DB_POOL_MAX: "2" }), log, database);
 });
@@ -54,7 +54,7 @@ test.serial("a database restart while serving: 503 on /readyz while it is away, 
   t.is(failed.data?.register ?? null, null);
   t.truthy(failed.errors?.length);
 
-  database.embedded = await startEmbeddedPostgres({ dir: config().embeddedPgDir, port, authMethod: "scram-sha-256", persistent: true, log });
+  database.embedded = await startEmbeddedPostgres({ dir: config().database.embeddedDir, port, authMethod: "scram-sha-256", persistent: true, log });
   await waitForStatus(`${gateway.url}/readyz`, 200, 30_000);
   t.truthy((await register("after@example.com")).data.register.userId);
 });

@@ -5,7 +5,7 @@
 // ("__proto__", ""), every supported timestamp format, numeric and string ids, and references
 // written with the other JSON type than the id they point at (42 vs "42").
 //
-//   node src/import/generate.ts OUT.json [--records N | --users N --projects N --ai-jobs N --sessions N] [--seed S] [--edge-cases]
+//   node test/helpers/legacyFiles.ts OUT.json [--records N | --users N --projects N --ai-jobs N --sessions N] [--seed S] [--edge-cases]
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -158,7 +158,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     },
   });
   if (positionals.length !== 1) {
-    console.error("usage: node src/import/generate.ts OUT.json [--records N | --users N --projects N --ai-jobs N --sessions N] [--seed S] [--edge-cases]");
+    console.error("usage: node test/helpers/legacyFiles.ts OUT.json [--records N | --users N --projects N --ai-jobs N --sessions N] [--seed S] [--edge-cases]");
     process.exit(2);
   }
   const counts = values.records

@@ -44,12 +44,15 @@ test("a caller may name itself as owner; another user's id is refused by row-lev
 });
 
 test("a field only admins write is refused with SGCOL naming field and role, before any SQL runs", async (t) => {
-  const response = await alice.client.post(CREATE_BUDGET, { b: { projectId: null, dailyLimit: "1", periodEnd: "2099-01-01T00:00:00Z" } });
+  const carol = await register(ctx.gateway.url);
+  await carol.client.data(CREATE_BUDGET, { b: { dailyLimit: "2" } });
+  const response = await carol.client.post(CREATE_BUDGET, { b: { projectId: null, dailyLimit: "1", periodEnd: "2099-01-01T00:00:00Z" } });
   t.deepEqual(response.body.errors?.map((e) => [e.extensions?.code, e.message]), [["SGCOL", "role user may not set BudgetInput.periodEnd"]]);
   t.is(response.body.data?.createBudget, null);
-  // Had the INSERT run, alice (who already has a user-wide budget) would see a unique violation instead.
-  const admins = await admin.client.data("{ budgets(condition: {userId: \"" + alice.userId + "\"}) { totalCount } }");
-  t.is(admins.budgets.totalCount, 1, "no second budget");
+  // Had the INSERT run, it would have failed on the privilege (SGDNY) or on carol's existing
+  // user-wide budget (23505), not with SGCOL; and nothing was added.
+  const { budgets } = await admin.client.data("query($u: UUID!) { budgets(condition: {userId: $u}) { nodes { dailyLimit } } }", { u: carol.userId });
+  t.deepEqual(budgets.nodes, [{ dailyLimit: "2.00000000" }]);
 
   const patch = await alice.client.post("mutation($id: UUID!) { updateUser(input: {userId: $id, patch: {role: admin}}) { user { role } } }", { id: alice.userId });
   t.deepEqual(patch.body.errors?.map((e) => [e.extensions?.code, e.message]), [["SGCOL", "role user may not set UserPatch.role"]]);
@@ -83,9 +86,10 @@ test("identifiers are budgetId, policyId and apiKeyId, in arguments, inputs and 
   const key = await createApiKey(alice, "renamed later");
   const renamed = await alice.client.data("mutation($id: BigInt!) { updateApiKey(input: {apiKeyId: $id, patch: {name: \"research agent\"}}) { apiKey { apiKeyId name } } }", { id: key.apiKeyId });
   t.deepEqual(renamed.updateApiKey.apiKey, { apiKeyId: key.apiKeyId, name: "research agent" });
-  const { policies } = await alice.client.data("{ policies { nodes { policyId } } }");
-  const policyId = policies.nodes[0].policyId;
-  const one = await alice.client.data("query($id: UUID!) { policy(policyId: $id) { policyId } }", { id: policyId });
+  const dave = await register(ctx.gateway.url);
+  const { createPolicy } = await dave.client.data("mutation { createPolicy(input: {policy: {}}) { policy { policyId } } }");
+  const policyId = createPolicy.policy.policyId;
+  const one = await dave.client.data("query($id: UUID!) { policy(policyId: $id) { policyId } }", { id: policyId });
   t.is(one.policy.policyId, policyId);
   const { __type } = await alice.client.data("{ __type(name: \"Budget\") { fields { name } } }");
   t.false(__type.fields.some((f: { name: string }) => f.name === "rowId"));

@@ -55,7 +55,7 @@ test.serial("a key past its expiry (set by an admin) is refused with 401 saying 
   const { apiKey, apiKeyId } = (await create("agent-expiring")).body.data.createApiKey;
   t.is((await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey })).status, 200, "works before its expiry");
   const expire = await ctx.gateway.graphql(
-    "mutation($id: BigInt!, $at: Datetime!) { updateApiKey(input: {rowId: $id, patch: {expiresAt: $at}}) { apiKey { status expiresAt } } }",
+    "mutation($id: BigInt!, $at: Datetime!) { updateApiKey(input: {apiKeyId: $id, patch: {expiresAt: $at}}) { apiKey { status expiresAt } } }",
     { id: apiKeyId, at: new Date(Date.now() - 1000).toISOString() },
     await ctx.gateway.as(adminId, "admin"),
   );

@@ -7,16 +7,18 @@
 //
 // Seed 002 REQ-007: migrations refuse to touch a production database unless the operator
 // confirms with CONFIRM_PRODUCTION_MIGRATION=true. The check lives here, the one place every
-// path (npm scripts, `npm start`, the raw db-migrate CLI) goes through.
+// path (npm scripts, `npm start`, the raw db-migrate CLI) goes through; the runner
+// (src/database/migrate.ts) asks the same before it applies or drops the definitions of sql/.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
 
-function assertConfirmedInProduction(name, direction) {
+/** `action` completes "refusing to ...", e.g. "run migration <name> (up)". */
+function assertConfirmedInProduction(action) {
   if (process.env.NODE_ENV !== "production") return;
   if (process.env.CONFIRM_PRODUCTION_MIGRATION === "true") return;
   throw new Error(
-    `refusing to run migration ${name} (${direction}) against a production database (NODE_ENV=production): ` +
+    `refusing to ${action} against a production database (NODE_ENV=production): ` +
       "set CONFIRM_PRODUCTION_MIGRATION=true to confirm",
   );
 }
@@ -24,9 +26,10 @@ function assertConfirmedInProduction(name, direction) {
 module.exports = function sqlMigration(wrapperFile) {
   const name = path.basename(wrapperFile, ".js");
   const run = (direction) => (db) => {
-    assertConfirmedInProduction(name, direction);
+    assertConfirmedInProduction(`run migration ${name} (${direction})`);
     const sql = fs.readFileSync(path.join(__dirname, "sqls", `${name}-${direction}.sql`), "utf8");
     return db.runSql(sql);
   };
   return { up: run("up"), down: run("down"), _meta: { version: 1 } };
 };
+module.exports.assertConfirmedInProduction = assertConfirmedInProduction;

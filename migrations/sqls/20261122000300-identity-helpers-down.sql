@@ -1,5 +1,1 @@
-drop function app_private.viewing_deleted();
-drop function app_private.current_role_is_api();
-drop function app_private.current_role_is_operator();
-drop function app_private.current_role_is_admin();
-drop function app_public.current_user_id();
+-- Nothing: the objects of sql/0300-identity-helpers.sql are dropped by the migration runner before this runs.

@@ -48,13 +48,8 @@ comment on column app_public.users.created_at is 'When the user was created.';
 comment on column app_public.users.updated_at is 'When the user was last changed.';
 comment on column app_public.users.deleted_at is 'When the user was soft-deleted; null while the account exists. Deleting revokes the user''s API keys and sessions.';
 
-create trigger _100_timestamps before insert or update on app_public.users
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.users
-  for each row execute function app_private.tg__soft_delete_guard('user_id');
-
 alter table app_public.users enable row level security;
--- Soft-deleted rows are hidden (see migration 20261122000400 for why `deleted_at = now()`).
+-- Soft-deleted rows are hidden (see sql/0400-timestamps-and-soft-delete.sql for why `deleted_at = now()`).
 create policy hide_deleted on app_public.users as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));
 create policy select_own on app_public.users for select to spendgate_user

@@ -38,34 +38,6 @@ comment on column app_public.api_keys.created_at is 'When the key was created.';
 comment on column app_public.api_keys.updated_at is 'When the key was last changed.';
 comment on column app_public.api_keys.deleted_at is 'When the key was soft-deleted (which also revokes it); null otherwise.';
 
-create function app_private.tg_api_keys__revocation() returns trigger
-  language plpgsql volatile
-as $$
-begin
-  if tg_op = 'UPDATE' and old.status = 'revoked' and new.status <> 'revoked' then
-    raise exception 'API key % is revoked; a revoked key cannot be reactivated', old.id
-      using errcode = 'SGRVK', hint = 'Create a new API key instead.';
-  end if;
-  if new.deleted_at is not null and (tg_op = 'INSERT' or old.deleted_at is null) then
-    new.status := 'revoked';
-  end if;
-  if new.status = 'revoked' then
-    new.revoked_at := coalesce(new.revoked_at, now());
-  end if;
-  return new;
-end;
-$$;
-comment on function app_private.tg_api_keys__revocation() is
-  'Trigger on api_keys: stamps revoked_at on revocation, revokes a key when it is soft-deleted, refuses to reactivate a revoked key (SQLSTATE SGRVK).';
-revoke all on function app_private.tg_api_keys__revocation() from public;
-
-create trigger _100_timestamps before insert or update on app_public.api_keys
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.api_keys
-  for each row execute function app_private.tg__soft_delete_guard('id');
-create trigger _300_revocation before insert or update on app_public.api_keys
-  for each row execute function app_private.tg_api_keys__revocation();
-
 alter table app_public.api_keys enable row level security;
 create policy hide_deleted on app_public.api_keys as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));

@@ -36,31 +36,6 @@ comment on column app_public.sessions.created_at is 'When the session was create
 comment on column app_public.sessions.updated_at is 'When the session was last changed.';
 comment on column app_public.sessions.deleted_at is 'When the session was soft-deleted (which also revokes it); null otherwise.';
 
-create function app_private.tg_sessions__revocation() returns trigger
-  language plpgsql volatile
-as $$
-begin
-  if tg_op = 'UPDATE' and old.revoked_at is not null and new.revoked_at is null then
-    raise exception 'session % is revoked; a revoked session cannot be reactivated', old.session_id
-      using errcode = 'SGRVK', hint = 'Log in again.';
-  end if;
-  if new.deleted_at is not null and (tg_op = 'INSERT' or old.deleted_at is null) then
-    new.revoked_at := coalesce(new.revoked_at, now());
-  end if;
-  return new;
-end;
-$$;
-comment on function app_private.tg_sessions__revocation() is
-  'Trigger on sessions: a soft-deleted session is revoked; a revoked session cannot be reactivated (SQLSTATE SGRVK).';
-revoke all on function app_private.tg_sessions__revocation() from public;
-
-create trigger _100_timestamps before insert or update on app_public.sessions
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.sessions
-  for each row execute function app_private.tg__soft_delete_guard('session_id');
-create trigger _300_revocation before insert or update on app_public.sessions
-  for each row execute function app_private.tg_sessions__revocation();
-
 alter table app_public.sessions enable row level security;
 create policy hide_deleted on app_public.sessions as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));

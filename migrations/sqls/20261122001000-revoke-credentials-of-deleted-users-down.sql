@@ -1,2 +1,1 @@
-drop trigger _500_revoke_credentials on app_public.users;
-drop function app_private.tg_users__revoke_credentials();
+-- Nothing: the objects of sql/1000-revoke-credentials-of-deleted-users.sql are dropped by the migration runner before this runs.

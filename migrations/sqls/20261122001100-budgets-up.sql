@@ -43,29 +43,6 @@ comment on column app_public.budgets.created_at is 'When the budget was created.
 comment on column app_public.budgets.updated_at is 'When the budget was last changed.';
 comment on column app_public.budgets.deleted_at is 'When the budget was soft-deleted; null while it applies.';
 
-create function app_private.tg_budgets__period_end() returns trigger
-  language plpgsql volatile
-as $$
-begin
-  if new.period_end is null then
-    new.period_end := ((new.period_start at time zone 'utc') + interval '1 month') at time zone 'utc';
-  end if;
-  return new;
-end;
-$$;
-comment on function app_private.tg_budgets__period_end() is
-  'Trigger (before insert or update on budgets): a missing period_end becomes period_start plus one calendar month (UTC).';
-revoke all on function app_private.tg_budgets__period_end() from public;
-
-create trigger _100_timestamps before insert or update on app_public.budgets
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.budgets
-  for each row execute function app_private.tg__soft_delete_guard('id');
-create trigger _300_project_owner before insert or update of project_id, user_id on app_public.budgets
-  for each row execute function app_private.tg__project_owner_matches();
-create trigger _400_period before insert or update of period_start, period_end on app_public.budgets
-  for each row execute function app_private.tg_budgets__period_end();
-
 alter table app_public.budgets enable row level security;
 create policy hide_deleted on app_public.budgets as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));

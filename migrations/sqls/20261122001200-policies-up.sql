@@ -35,13 +35,6 @@ comment on column app_public.policies.created_at is 'When the policy was created
 comment on column app_public.policies.updated_at is 'When the policy was last changed.';
 comment on column app_public.policies.deleted_at is 'When the policy was soft-deleted; null while it applies.';
 
-create trigger _100_timestamps before insert or update on app_public.policies
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.policies
-  for each row execute function app_private.tg__soft_delete_guard('id');
-create trigger _300_project_owner before insert or update of project_id, user_id on app_public.policies
-  for each row execute function app_private.tg__project_owner_matches();
-
 alter table app_public.policies enable row level security;
 create policy hide_deleted on app_public.policies as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));

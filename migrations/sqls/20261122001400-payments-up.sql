@@ -39,11 +39,6 @@ comment on column app_public.payments.created_at is 'When the payment was record
 comment on column app_public.payments.updated_at is 'When the payment was last changed.';
 comment on column app_public.payments.deleted_at is 'When the payment was soft-deleted by an admin; null otherwise.';
 
-create trigger _100_timestamps before insert or update on app_public.payments
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.payments
-  for each row execute function app_private.tg__soft_delete_guard('payment_id');
-
 alter table app_public.payments enable row level security;
 create policy hide_deleted on app_public.payments as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));

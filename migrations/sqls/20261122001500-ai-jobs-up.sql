@@ -49,13 +49,6 @@ comment on column app_public.ai_jobs.created_at is 'When the job was created.';
 comment on column app_public.ai_jobs.updated_at is 'When the job was last changed.';
 comment on column app_public.ai_jobs.deleted_at is 'When the job was soft-deleted by an admin; null otherwise.';
 
-create trigger _100_timestamps before insert or update on app_public.ai_jobs
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.ai_jobs
-  for each row execute function app_private.tg__soft_delete_guard('job_id');
-create trigger _300_project_owner before insert or update of project_id, user_id on app_public.ai_jobs
-  for each row execute function app_private.tg__project_owner_matches();
-
 alter table app_public.ai_jobs enable row level security;
 create policy hide_deleted on app_public.ai_jobs as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));

@@ -36,11 +36,6 @@ comment on column app_public.data_uploads.updated_at is 'When the upload was las
 comment on column app_public.data_uploads.processed_at is 'When processing finished; null before.';
 comment on column app_public.data_uploads.deleted_at is 'When the upload was soft-deleted; null otherwise.';
 
-create trigger _100_timestamps before insert or update on app_public.data_uploads
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.data_uploads
-  for each row execute function app_private.tg__soft_delete_guard('upload_id');
-
 alter table app_public.data_uploads enable row level security;
 create policy hide_deleted on app_public.data_uploads as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));

@@ -48,42 +48,6 @@ comment on column app_public.recommendations.rejection_reason is 'Why the operat
 comment on column app_public.recommendations.updated_at is 'When the recommendation was last changed.';
 comment on column app_public.recommendations.deleted_at is 'When the recommendation was soft-deleted by an admin; null otherwise.';
 
-create function app_private.tg_recommendations__decision() returns trigger
-  language plpgsql volatile
-as $$
-begin
-  if tg_op = 'UPDATE' and new.status is distinct from old.status then
-    new.approved_at := null; new.approved_by := null;
-    new.rejected_at := null; new.rejected_by := null;
-    if new.status = 'approved' then
-      new.approved_at := now();
-      new.approved_by := app_public.current_user_id();
-      new.rejection_reason := null;
-    elsif new.status = 'rejected' then
-      new.rejected_at := now();
-      new.rejected_by := app_public.current_user_id();
-    end if;
-  elsif tg_op = 'INSERT' then
-    if new.status = 'approved' then
-      new.approved_at := coalesce(new.approved_at, now());
-    elsif new.status = 'rejected' then
-      new.rejected_at := coalesce(new.rejected_at, now());
-    end if;
-  end if;
-  return new;
-end;
-$$;
-comment on function app_private.tg_recommendations__decision() is
-  'Trigger on recommendations: when the status changes, stamps approved_at/approved_by or rejected_at/rejected_by with now() and the current user.';
-revoke all on function app_private.tg_recommendations__decision() from public;
-
-create trigger _100_timestamps before insert or update on app_public.recommendations
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.recommendations
-  for each row execute function app_private.tg__soft_delete_guard('recommendation_id');
-create trigger _300_decision before insert or update on app_public.recommendations
-  for each row execute function app_private.tg_recommendations__decision();
-
 alter table app_public.recommendations enable row level security;
 create policy hide_deleted on app_public.recommendations as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));

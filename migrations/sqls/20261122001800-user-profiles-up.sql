@@ -28,11 +28,6 @@ comment on column app_public.user_profiles.created_at is 'When the profile was c
 comment on column app_public.user_profiles.updated_at is 'When the profile was last changed.';
 comment on column app_public.user_profiles.deleted_at is 'When the profile was soft-deleted by an admin; null otherwise.';
 
-create trigger _100_timestamps before insert or update on app_public.user_profiles
-  for each row execute function app_private.tg__timestamps();
-create trigger _200_soft_delete_guard before update of deleted_at on app_public.user_profiles
-  for each row execute function app_private.tg__soft_delete_guard('profile_id');
-
 alter table app_public.user_profiles enable row level security;
 create policy hide_deleted on app_public.user_profiles as restrictive for select
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));

@@ -1,3 +1,1 @@
-drop function app_private.login(text, text);
-drop function app_private.register_user(text, text);
-drop function app_private.assert_password_acceptable(text);
+-- Nothing: the objects of sql/2000-accounts.sql are dropped by the migration runner before this runs.

@@ -1,9 +1,3 @@
-drop trigger _500_status_transition on app_public.payments;
-drop trigger _500_status_transition on app_public.requests;
-drop function app_private.tg__status_transition();
-drop function app_private.payment_transition_allowed(app_public.paymentstatus, app_public.paymentstatus);
-drop function app_private.request_transition_allowed(app_public.requeststatus, app_public.requeststatus);
-
 grant update (status) on app_public.payments to spendgate_admin;
 grant update (actual_cost) on app_public.requests to spendgate_admin;
 grant update (status, reason) on app_public.requests to spendgate_operator;

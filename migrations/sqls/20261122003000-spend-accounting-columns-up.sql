@@ -3,7 +3,7 @@
 -- back exactly what was taken. This migration adds those bookkeeping columns, the status
 -- transition rules for requests and payments, and closes the direct paths around them.
 --
--- THE SPEND LEDGER (how the columns relate; the functions in 20261122003200..003400 keep it)
+-- THE SPEND LEDGER (how the columns relate; the functions of sql/3200..3400 keep it)
 -- * users.available_balance  money the user has (completed top-ups minus settled costs).
 --   users.reserved_balance   sum of the reservations of the user's outstanding requests
 --                            (status pending, approved or executing). A request fits the
@@ -24,8 +24,8 @@
 -- Direct status updates are revoked from the API roles (operators could set requests.status,
 -- admins payments.status and requests.actual_cost through the generic update mutations): a status
 -- change without the matching money movement would break the ledger. Status changes go through
--- approveRequest, completeRequest, completePayment, ... only, and the transition triggers below
--- refuse invalid moves whoever makes them (SQLSTATE SGTRN).
+-- approveRequest, completeRequest, completePayment, ... only, and the transition triggers of
+-- sql/3000-status-transitions.sql refuse invalid moves whoever makes them (SQLSTATE SGTRN).
 
 alter table app_public.users
   add column reserved_balance numeric(20,8) not null default 0 check (reserved_balance >= 0);
@@ -72,60 +72,3 @@ comment on column app_public.policies.forbidden_operations is
 revoke update (status, reason) on app_public.requests from spendgate_operator;
 revoke update (actual_cost) on app_public.requests from spendgate_admin;
 revoke update (status) on app_public.payments from spendgate_admin;
-
--- Transition rules. Terminal states: rejected, executed, failed, cancelled (requests);
--- completed, failed, cancelled (payments).
-create function app_private.request_transition_allowed(from_status app_public.requeststatus, to_status app_public.requeststatus)
-  returns boolean
-  language sql immutable
-as $$
-  select (from_status, to_status) in (
-    ('pending', 'approved'), ('pending', 'rejected'), ('pending', 'cancelled'),
-    ('validating', 'pending'), ('validating', 'approved'), ('validating', 'rejected'), ('validating', 'cancelled'),
-    ('approved', 'executing'), ('approved', 'executed'), ('approved', 'failed'), ('approved', 'cancelled'),
-    ('executing', 'executed'), ('executing', 'failed'), ('executing', 'cancelled')
-  );
-$$;
-comment on function app_private.request_transition_allowed(app_public.requeststatus, app_public.requeststatus) is
-  'Whether a request may move from one status to another: pending -> approved/rejected/cancelled, approved -> executing/executed/failed/cancelled, executing -> executed/failed/cancelled.';
-
-create function app_private.payment_transition_allowed(from_status app_public.paymentstatus, to_status app_public.paymentstatus)
-  returns boolean
-  language sql immutable
-as $$
-  select from_status = 'pending' and to_status in ('completed', 'failed', 'cancelled');
-$$;
-comment on function app_private.payment_transition_allowed(app_public.paymentstatus, app_public.paymentstatus) is
-  'Whether a payment may move from one status to another: only pending -> completed/failed/cancelled.';
-
-create function app_private.tg__status_transition() returns trigger
-  language plpgsql volatile
-as $$
-declare
-  v_allowed boolean;
-begin
-  if new.status is not distinct from old.status then
-    return new;
-  end if;
-  if tg_table_name = 'requests' then
-    v_allowed := app_private.request_transition_allowed(old.status::text::app_public.requeststatus, new.status::text::app_public.requeststatus);
-  else
-    v_allowed := app_private.payment_transition_allowed(old.status::text::app_public.paymentstatus, new.status::text::app_public.paymentstatus);
-  end if;
-  if not v_allowed then
-    raise exception 'cannot move % % from % to %', rtrim(tg_table_name, 's'),
-      pg_catalog.to_jsonb(old) ->> tg_argv[0], old.status, new.status
-      using errcode = 'SGTRN',
-            hint = 'Requests: pending -> approved/rejected/cancelled, approved -> executing/executed/failed/cancelled, executing -> executed/failed/cancelled. Payments: pending -> completed/failed/cancelled.';
-  end if;
-  return new;
-end;
-$$;
-comment on function app_private.tg__status_transition() is
-  'Trigger (before update of status on requests and payments; argument: primary key column): refuses a status change the transition rules do not allow (SQLSTATE SGTRN, naming both statuses).';
-revoke all on function app_private.tg__status_transition() from public;
-
-create trigger _500_status_transition before update of status on app_public.requests
-  for each row execute function app_private.tg__status_transition('request_id');
-create trigger _500_status_transition before update of status on app_public.payments
-  for each row execute function app_private.tg__status_transition('payment_id');

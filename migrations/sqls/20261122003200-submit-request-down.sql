@@ -1,3 +1,1 @@
-drop function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric);
-drop function app_private.lock_caller();
-drop function app_private.caller_is_operator();
+-- Nothing: the objects of sql/3200-submit-request.sql are dropped by the migration runner before this runs.

@@ -1,5 +1,1 @@
-drop function app_public.cancel_payment(uuid);
-drop function app_public.fail_payment(uuid);
-drop function app_public.complete_payment(uuid);
-drop function app_private.decide_payment(uuid, app_public.paymentstatus);
-drop function app_public.record_payment(numeric, text, text, text, bigint);
+-- Nothing: the objects of sql/3400-payment-operations.sql are dropped by the migration runner before this runs.

@@ -2,6 +2,8 @@
 -- redoing the arithmetic: Budget.budgetStatus. Computed from the row as it would be after a
 -- pending reset (a day or period that ended but was not reset yet shows as restarted), so the
 -- answer does not depend on when the worker last ran.
+-- This migration adds its result type; the computed column budgets_budget_status() lives in
+-- sql/3500-budget-status.sql.
 
 create type app_public.budget_status as (
   daily_spent numeric,
@@ -24,35 +26,3 @@ comment on column app_public.budget_status.monthly_percent_used is 'monthly_spen
 comment on column app_public.budget_status.reserved is 'Part of the spending that is reserved by requests not settled yet.';
 comment on column app_public.budget_status.daily_resets_at is 'When the current UTC day ends.';
 comment on column app_public.budget_status.monthly_resets_at is 'When the current monthly period ends.';
-
-create function app_private.percent_used(spent numeric, lim numeric) returns numeric
-  language sql immutable
-as $$
-  select case when lim is null then null when lim = 0 then 100 else round(100 * spent / lim, 2) end;
-$$;
-comment on function app_private.percent_used(numeric, numeric) is 'spent / lim in percent, 2 decimals; 100 for a zero limit, null without a limit.';
-grant execute on function app_private.percent_used(numeric, numeric) to spendgate_user, spendgate_operator, spendgate_admin;
-
-create function app_public.budgets_budget_status(b app_public.budgets) returns app_public.budget_status
-  language sql stable
-as $$
-  select
-    d.spent, case when b.daily_limit is not null then greatest(b.daily_limit - d.spent, 0) end, app_private.percent_used(d.spent, b.daily_limit),
-    m.spent, case when b.monthly_limit is not null then greatest(b.monthly_limit - m.spent, 0) end, app_private.percent_used(m.spent, b.monthly_limit),
-    b.reserved_spending,
-    d.resets_at, m.resets_at
-  from
-    (select case when b.daily_period_start + interval '24 hours' <= now() then b.reserved_spending
-                 else b.current_daily_spending end as spent,
-            app_private.utc_day_start(now()) + interval '24 hours' as resets_at) d,
-    (select case when b.period_end <= now() then b.reserved_spending else b.current_monthly_spending end as spent,
-            case when b.period_end <= now()
-                 then app_private.add_months_utc(b.period_end, app_private.months_to_advance(b.period_end, now()))
-                 else b.period_end end as resets_at) m;
-$$;
-comment on function app_public.budgets_budget_status(app_public.budgets) is
-  'Budget.budgetStatus: remaining daily and monthly amounts and percentage used, as of now (a period that ended counts as already reset).';
-revoke all on function app_public.budgets_budget_status(app_public.budgets) from public;
-grant execute on function app_public.budgets_budget_status(app_public.budgets) to spendgate_user, spendgate_operator, spendgate_admin;
-grant execute on function app_private.utc_day_start(timestamptz), app_private.add_months_utc(timestamptz, integer),
-  app_private.months_to_advance(timestamptz, timestamptz) to spendgate_user, spendgate_operator, spendgate_admin;

@@ -1,2 +1,1 @@
-drop trigger _900_threshold_events on app_public.budgets;
-drop function app_private.tg_budgets__threshold_events();
+-- Nothing: the objects of sql/3600-budget-threshold-events.sql are dropped by the migration runner before this runs.

@@ -1,41 +1,32 @@
-// npm run db:migrate            apply pending migrations
-// npm run db:rollback           roll back the most recent migration
+// npm run db:migrate            apply pending migrations and changed definition files of sql/
+// npm run db:rollback           roll back the most recent migration (and the sql/ files placed after it)
 // npm run db:new -- NAME        create migrations/<timestamp>-NAME.js and its up/down SQL files
 // Against DATABASE_URL, or the embedded PostgreSQL when it is not set (as `npm start` does).
-// In production (NODE_ENV=production) migrations refuse to run without
-// CONFIRM_PRODUCTION_MIGRATION=true (migrations/sql-migration.cjs).
-import fs from "node:fs/promises";
-import path from "node:path";
-import { MIGRATIONS_DIR, runMigrations, type MigrationCommand } from "../database/migrate.ts";
+// Each prints what it did, one line per migration or file. In production (NODE_ENV=production)
+// migrations refuse to run without CONFIRM_PRODUCTION_MIGRATION=true (migrations/sql-migration.cjs).
+import { createMigration } from "../database/newMigration.ts";
+import { describeEvent, MIGRATIONS_DIR, runMigrations, type MigrationEvent } from "../database/migrate.ts";
+import { prepareDatabase } from "../database/prepare.ts";
 import { withDatabase } from "./withDatabase.ts";
 
 const [command, name] = process.argv.slice(2);
+const print = (event: MigrationEvent) => console.log(describeEvent(event));
 
-async function createMigration(migrationName: string | undefined): Promise<void> {
-  if (!migrationName || !/^[a-z0-9][a-z0-9-]*$/.test(migrationName)) {
-    throw new Error("usage: npm run db:new -- NAME (lowercase letters, digits and dashes, e.g. add-budget-alerts)");
-  }
-  const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
-  const base = `${stamp}-${migrationName}`;
-  await fs.writeFile(path.join(MIGRATIONS_DIR, `${base}.js`), 'module.exports = require("./sql-migration.cjs")(__filename);\n');
-  await fs.writeFile(path.join(MIGRATIONS_DIR, "sqls", `${base}-up.sql`), `-- Why: <what this migration changes and why>\n\n`);
-  await fs.writeFile(path.join(MIGRATIONS_DIR, "sqls", `${base}-down.sql`), `-- Undo exactly what ${base}-up.sql did.\n\n`);
-  console.log(`created migrations/${base}.js, migrations/sqls/${base}-up.sql and -down.sql`);
-}
-
-async function run(direction: MigrationCommand): Promise<void> {
+async function run(direction: "up" | "down"): Promise<void> {
   await withDatabase(
-    async ({ database }) => {
-      if (direction !== "up") await runMigrations(database.ownerUrl, direction);
-      console.log(direction === "up" ? "migrations applied" : "rolled back the most recent migration");
+    async ({ database, log }) => {
+      const events =
+        direction === "up" ? await prepareDatabase(database, log, { onEvent: print }) : await runMigrations(database.ownerUrl, "down", { onEvent: print });
+      if (events.length === 0) console.log(direction === "up" ? "nothing to apply: the database is current" : "nothing to roll back");
     },
-    { migrate: direction === "up" },
+    { migrate: false },
   );
 }
 
 try {
-  if (command === "new") await createMigration(name);
-  else if (command === "up" || command === "down") await run(command);
+  if (command === "new") {
+    for (const file of await createMigration(name, MIGRATIONS_DIR)) console.log(`created ${file}`);
+  } else if (command === "up" || command === "down") await run(command);
   else throw new Error("usage: node src/cli/migrate.ts up|down|new NAME");
 } catch (error) {
   console.error(`spendgate: ${(error as Error).message}`);

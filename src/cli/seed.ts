@@ -1,4 +1,4 @@
-// `npm run db:seed`: loads the demo data set (sql/seed-demo.sql: users of each role and tier,
+// `npm run db:seed`: loads the demo data set (sql/seeds/demo.sql: users of each role and tier,
 // projects, budgets, policies, requests, payments) for trying the API in Ruru. Idempotent.
 // Refused in production.
 import fs from "node:fs/promises";
@@ -16,9 +16,9 @@ await withDatabase(async ({ config, database }) => {
   const client = new pg.Client({ connectionString: database.ownerUrl });
   await client.connect();
   try {
-    await client.query(await fs.readFile(path.join(PROJECT_ROOT, "sql", "seed-demo.sql"), "utf8"));
+    await client.query(await fs.readFile(path.join(PROJECT_ROOT, "sql", "seeds", "demo.sql"), "utf8"));
   } finally {
     await client.end();
   }
-  console.log("demo data loaded (logins are listed at the top of sql/seed-demo.sql)");
+  console.log("demo data loaded (logins are listed at the top of sql/seeds/demo.sql)");
 });

@@ -1,50 +1,174 @@
-// Runs the hand-written SQL migrations in migrations/ through db-migrate, and reports which are
-// pending (readiness). Applying is serialised with a PostgreSQL advisory lock so that several
-// instances starting at once do not race: the first migrates, the others wait and find nothing
-// left to do.
+// Runs the migration plan (plan.ts): the versioned migrations of migrations/ through db-migrate,
+// one at a time, and the definition files of sql/ placed between them (definitions.ts).
+//
+// up:    walks the plan; applies each pending migration, and each definition file whose SHA-256
+//        differs from the recorded one or that comes after a migration applied in this run. At
+//        the end, drops what no file defines any more.
+// down:  rolls back the migration db-migrate would roll back (the most recently run): first the
+//        objects of the definition files placed after it are dropped, then its down runs.
+// reset: down until no migration is left.
+//
+// Everything runs under one PostgreSQL advisory lock, so that several instances starting at once
+// do not race: the first migrates, the others wait and find nothing left to do. Each migration
+// and each definition file is its own transaction.
 import { createRequire } from "node:module";
-import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { PROJECT_ROOT } from "../projectRoot.ts";
+import {
+  applyDefinition,
+  dropDefinitionsAfter,
+  dropRetiredDefinitions,
+  pendingDefinitionFiles,
+  readDefinitionRecords,
+  type DefinitionState,
+} from "./definitions.ts";
+import { loadPlan, migrationStepNames, type DefinitionStep, type PlanDirs, type PlanStep } from "./plan.ts";
 
 const require = createRequire(import.meta.url);
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "migrations");
+export const DEFINITIONS_DIR = path.join(PROJECT_ROOT, "sql");
 const MIGRATION_LOCK_KEY = "spendgate:migrations";
 
 export type MigrationCommand = "up" | "down" | "reset";
 
-interface DbMigrateInstance {
-  silence(quiet: boolean): void;
-  up(): Promise<unknown>;
-  down(count?: number): Promise<unknown>;
-  reset(): Promise<unknown>;
+export interface MigrationOptions extends Partial<PlanDirs> {
+  /** up: apply at most this many pending migrations (and the files up to the next one); down: roll back this many (default 1). */
+  count?: number;
+  /** Called as each step is done (the CLI prints them). */
+  onEvent?: (event: MigrationEvent) => void;
 }
 
-/** Names of the migration files, in order, as db-migrate records them ("/<timestamp>-<name>"). */
-export function migrationNames(): string[] {
-  return fs
-    .readdirSync(MIGRATIONS_DIR)
-    .filter((file) => file.endsWith(".js"))
-    .sort()
-    .map((file) => `/${file.replace(/\.js$/, "")}`);
-}
+export type MigrationEvent =
+  | { type: "migrated"; migration: string }
+  | { type: "applied"; file: string; objects: string[] }
+  | { type: "dropped"; file: string }
+  | { type: "retired"; objects: string[] }
+  | { type: "rolled back"; migration: string };
 
-export async function runMigrations(databaseUrl: string, command: MigrationCommand = "up"): Promise<void> {
-  const lock = new pg.Client({ connectionString: databaseUrl });
-  await lock.connect();
-  try {
-    await lock.query("select pg_advisory_lock(hashtext($1))", [MIGRATION_LOCK_KEY]);
-    const instance = dbMigrate(databaseUrl);
-    if (command === "down") await instance.down(1);
-    else await instance[command]();
-  } finally {
-    await lock.end().catch(() => undefined); // ending the session releases the lock
+/** One line per event, as `npm run db:migrate` / `db:rollback` print them. */
+export function describeEvent(event: MigrationEvent): string {
+  switch (event.type) {
+    case "migrated":
+      return `migrated     ${event.migration}`;
+    case "applied":
+      return `applied      ${event.file} (${event.objects.length} ${event.objects.length === 1 ? "object" : "objects"})`;
+    case "dropped":
+      return `dropped      ${event.file} (its functions, views and triggers)`;
+    case "retired":
+      return `dropped      ${event.objects.join(", ")} (no file defines ${event.objects.length === 1 ? "it" : "them"} any more)`;
+    case "rolled back":
+      return `rolled back  ${event.migration}`;
   }
 }
 
-function dbMigrate(databaseUrl: string): DbMigrateInstance {
+interface DbMigrateInstance {
+  silence(quiet: boolean): void;
+  up(count: number): Promise<unknown>;
+  down(count: number): Promise<unknown>;
+}
+
+/** Names of the migration files, in order, as db-migrate records them ("/<timestamp>-<name>"). */
+export function migrationNames(migrationsDir = MIGRATIONS_DIR): string[] {
+  return migrationStepNames(migrationsDir).map((name) => `/${name}`);
+}
+
+export async function runMigrations(databaseUrl: string, command: MigrationCommand = "up", options: MigrationOptions = {}): Promise<MigrationEvent[]> {
+  const dirs: PlanDirs = { migrationsDir: options.migrationsDir ?? MIGRATIONS_DIR, definitionsDir: options.definitionsDir ?? DEFINITIONS_DIR };
+  const plan = loadPlan(dirs); // before taking the lock: a broken plan changes nothing
+  const events: MigrationEvent[] = [];
+  const emit = (event: MigrationEvent) => {
+    events.push(event);
+    options.onEvent?.(event);
+  };
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query("select pg_advisory_lock(hashtext($1))", [MIGRATION_LOCK_KEY]);
+    const run: Run = { client, plan, dirs, db: dbMigrate(databaseUrl, dirs.migrationsDir), state: await definitionState(client, plan, dirs), emit };
+    if (command === "up") await up(run, options.count ?? Number.POSITIVE_INFINITY);
+    else await down(run, command === "reset" ? Number.POSITIVE_INFINITY : (options.count ?? 1));
+  } finally {
+    await client.end().catch(() => undefined); // ending the session releases the lock
+  }
+  return events;
+}
+
+interface Run {
+  client: pg.Client;
+  plan: PlanStep[];
+  dirs: PlanDirs;
+  db: DbMigrateInstance;
+  state: DefinitionState;
+  emit(event: MigrationEvent): void;
+}
+
+async function up(run: Run, count: number): Promise<void> {
+  const applied = new Set(await appliedMigrations(run.client));
+  let migrated = 0;
+  for (const step of run.plan) {
+    if (step.kind === "migration") {
+      if (applied.has(step.name)) continue;
+      if (migrated === count) break;
+      await run.db.up(1);
+      const newest = await appliedMigrations(run.client);
+      if (!newest.includes(step.name)) throw new Error(`db-migrate did not apply ${step.name} (is another migration with the same timestamp in ${run.dirs.migrationsDir}?)`);
+      applied.add(step.name);
+      migrated += 1;
+      run.emit({ type: "migrated", migration: step.name });
+    } else if (migrated > 0 || run.state.records.get(step.file)?.sha256 !== step.sha256) {
+      assertConfirmedInProduction(`apply ${step.label}`);
+      const objects = await applyDefinition(run.client, run.state, step);
+      run.emit({ type: "applied", file: step.label, objects });
+    }
+  }
+  const retired = await dropRetiredDefinitions(run.client, run.state);
+  if (retired.length > 0) run.emit({ type: "retired", objects: retired });
+}
+
+async function down(run: Run, count: number): Promise<void> {
+  for (let done = 0; done < count; done += 1) {
+    // The one db-migrate's down(1) picks: the most recently run.
+    const { rows } = await run.client
+      .query<{ name: string }>("select name from public.migrations order by run_on desc, name desc limit 1")
+      .catch((error) => {
+        if (error.code === "42P01") return { rows: [] as { name: string }[] }; // never migrated
+        throw error;
+      });
+    const last = rows[0]?.name.replace(/^\//, "");
+    if (!last) return;
+    assertConfirmedInProduction(`run migration ${last} (down)`);
+    for (const file of await dropDefinitionsAfter(run.client, run.state, last)) run.emit({ type: "dropped", file: run.state.label(file) });
+    await run.db.down(1);
+    run.emit({ type: "rolled back", migration: last });
+  }
+}
+
+async function appliedMigrations(client: pg.Client): Promise<string[]> {
+  try {
+    return (await client.query<{ name: string }>("select name from public.migrations")).rows.map((row) => row.name.replace(/^\//, ""));
+  } catch (error) {
+    if ((error as { code?: string }).code === "42P01") return []; // no history table yet
+    throw error;
+  }
+}
+
+async function definitionState(client: pg.Client, plan: PlanStep[], dirs: PlanDirs): Promise<DefinitionState> {
+  const files = plan.filter((step): step is DefinitionStep => step.kind === "definition");
+  return {
+    records: await readDefinitionRecords((sql) => client.query(sql)),
+    onDisk: new Map(files.map((step) => [step.file, step.sha256])),
+    label: (file) => `${path.basename(dirs.definitionsDir)}/${file}`,
+  };
+}
+
+// Seed 002 REQ-007: the same confirmation the migrations' loader asks for (migrations/sql-migration.cjs).
+function assertConfirmedInProduction(action: string): void {
+  require(path.join(MIGRATIONS_DIR, "sql-migration.cjs")).assertConfirmedInProduction(action);
+}
+
+function dbMigrate(databaseUrl: string, migrationsDir: string): DbMigrateInstance {
   const DBMigrate = require("db-migrate");
   const instance: DbMigrateInstance = DBMigrate.getInstance(true, {
     cwd: PROJECT_ROOT,
@@ -52,21 +176,35 @@ function dbMigrate(databaseUrl: string): DbMigrateInstance {
     // `url` (not separate fields): db-migrate would otherwise merge any DATABASE_URL of the
     // environment over the configuration given here.
     config: { spendgate: { driver: "pg", url: databaseUrl } },
-    cmdOptions: { "migrations-dir": MIGRATIONS_DIR },
+    cmdOptions: { "migrations-dir": migrationsDir },
     throwUncatched: true,
   });
   instance.silence(true);
   return instance;
 }
 
-/** Migrations present on disk but not recorded as applied in the database. */
-export async function pendingMigrations(query: (sql: string) => Promise<{ rows: { name: string }[] }>): Promise<string[]> {
+export interface PendingChanges {
+  /** Migrations on disk not recorded as applied ("/<timestamp>-<name>", as db-migrate records them). */
+  migrations: string[];
+  /** Definition files of sql/ not applied in their current version, or gone from sql/ but still recorded. */
+  definitions: string[];
+}
+
+/** What `up` would apply (readiness): pending migrations and definition files. */
+export async function pendingChanges(query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>, dirs: Partial<PlanDirs> = {}): Promise<PendingChanges> {
+  const plan = loadPlan({ migrationsDir: dirs.migrationsDir ?? MIGRATIONS_DIR, definitionsDir: dirs.definitionsDir ?? DEFINITIONS_DIR });
   let applied: Set<string>;
   try {
-    applied = new Set((await query("select name from public.migrations")).rows.map((row) => row.name));
+    applied = new Set((await query("select name from public.migrations")).rows.map((row) => String(row.name)));
   } catch (error) {
     if ((error as { code?: string }).code === "42P01") applied = new Set(); // no history table yet
     else throw error;
   }
-  return migrationNames().filter((name) => !applied.has(name));
+  const files = plan.filter((step): step is DefinitionStep => step.kind === "definition");
+  return {
+    migrations: plan.filter((step) => step.kind === "migration").map((step) => `/${step.name}`).filter((name) => !applied.has(name)),
+    definitions: pendingDefinitionFiles({ records: await readDefinitionRecords(query), onDisk: new Map(files.map((step) => [step.file, step.sha256])) }).map(
+      (file) => `${path.basename(dirs.definitionsDir ?? DEFINITIONS_DIR)}/${file}`,
+    ),
+  };
 }

@@ -1,14 +1,23 @@
-// The start-up sequence for a database (seed 004 M-2): apply pending migrations, then make sure
+// The start-up sequence for a database (seed 004 M-2): apply pending migrations and changed
+// definition files of sql/, then make sure
 // the authenticator role can log in with the password this deployment uses.
 import pg from "pg";
 import type { Logger } from "../logger.ts";
 import { AUTHENTICATOR_ROLE, type DatabaseTarget } from "./connect.ts";
-import { runMigrations } from "./migrate.ts";
+import { runMigrations, type MigrationEvent, type MigrationOptions } from "./migrate.ts";
 
-export async function prepareDatabase(target: DatabaseTarget, log: Logger): Promise<void> {
-  await runMigrations(target.ownerUrl, "up");
-  log.info("migrations applied");
+/** Returns what was applied (migrations and definition files of sql/). */
+export async function prepareDatabase(target: DatabaseTarget, log: Logger, options: Pick<MigrationOptions, "onEvent"> = {}): Promise<MigrationEvent[]> {
+  const events = await runMigrations(target.ownerUrl, "up", options);
+  log.info(
+    {
+      migrations: events.flatMap((event) => (event.type === "migrated" ? [event.migration] : [])),
+      definitions: events.flatMap((event) => (event.type === "applied" ? [event.file] : [])),
+    },
+    "migrations applied",
+  );
   if (target.authenticatorPassword) await setAuthenticatorPassword(target.ownerUrl, target.authenticatorPassword, log);
+  return events;
 }
 
 async function setAuthenticatorPassword(ownerUrl: string, password: string, log: Logger): Promise<void> {

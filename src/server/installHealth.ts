@@ -1,11 +1,12 @@
 // Liveness and readiness (seed 004 D-3: health check endpoint).
 // /healthz: the process is alive and serving HTTP; it never touches the database.
-// /readyz: the database answers and every migration on disk is applied; 503 with a JSON reason
-// otherwise, so a load balancer stops sending traffic while PostgreSQL is away and resumes when
-// it is back (the pools reconnect by themselves).
+// /readyz: the database answers, every migration on disk is applied and every definition file of
+// sql/ is applied in its current version; 503 with a JSON reason otherwise, so a load balancer
+// stops sending traffic while PostgreSQL is away and resumes when it is back (the pools reconnect
+// by themselves).
 import type { Express } from "express";
 import type pg from "pg";
-import { pendingMigrations } from "../database/migrate.ts";
+import { pendingChanges } from "../database/migrate.ts";
 
 const READINESS_TIMEOUT_MS = 3000;
 
@@ -16,11 +17,16 @@ export function installHealth(app: Express, ownerPool: pg.Pool): void {
   app.get("/readyz", async (_req, res) => {
     try {
       const pending = await withTimeout(
-        pendingMigrations((sql) => ownerPool.query(sql)),
+        pendingChanges((sql) => ownerPool.query(sql)),
         READINESS_TIMEOUT_MS,
       );
-      if (pending.length > 0) {
-        res.status(503).json({ status: "unavailable", reason: "migrations pending", pending });
+      if (pending.migrations.length > 0 || pending.definitions.length > 0) {
+        res.status(503).json({
+          status: "unavailable",
+          reason: "migrations pending",
+          pending: pending.migrations,
+          pendingDefinitions: pending.definitions,
+        });
         return;
       }
       res.json({ status: "ready" });

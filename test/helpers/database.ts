@@ -1,13 +1,14 @@
 // Each test file gets its own database: a clone (CREATE DATABASE ... TEMPLATE) of a template
 // that has every migration applied. The template is built once per set of migrations: its name
-// carries a hash of migrations/, so a changed migration builds a new one and stale ones are
-// dropped. Building is serialised by an advisory lock, since ava runs files in parallel processes.
+// carries a hash of migrations/ and sql/ (the definition files), so a changed migration or
+// function builds a new one and stale ones are dropped. Building is serialised by an advisory
+// lock, since ava runs files in parallel processes.
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { AUTHENTICATOR_ROLE } from "../../src/database/connect.ts";
-import { MIGRATIONS_DIR, runMigrations } from "../../src/database/migrate.ts";
+import { DEFINITIONS_DIR, MIGRATIONS_DIR, runMigrations } from "../../src/database/migrate.ts";
 
 export interface TestDatabase {
   name: string;
@@ -55,6 +56,7 @@ function migrationsHash(): string {
     }
   };
   walk(MIGRATIONS_DIR);
+  walk(DEFINITIONS_DIR);
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -122,4 +124,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await withServerClient((client) => client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`));
     },
   };
+}
+
+/** A brand-new, empty database (from template0, nothing migrated), dropped when the test ends. */
+export async function createEmptyDatabase(t: { teardown(fn: () => Promise<void>): void }): Promise<{ url: string; pool: pg.Pool }> {
+  const name = `spendgate_empty_${randomBytes(6).toString("hex")}`;
+  await withServerClient((client) => client.query(`create database ${name} template template0`));
+  const url = databaseUrl(name);
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on("error", () => undefined);
+  t.teardown(async () => {
+    await pool.end();
+    await withServerClient((client) => client.query(`drop database if exists ${name} with (force)`));
+  });
+  return { url, pool };
 }

@@ -1,9 +1,12 @@
 // `npm run db:migrate` as a deploy pipeline runs it: NODE_ENV=production, only the database
 // settings (no JWT_SECRET, no Redis), and the production guard still asking for confirmation.
+// And as a DBA reads it: db:migrate and db:rollback print each migration and definition file of
+// sql/ they applied or undid.
 import path from "node:path";
 import test from "ava";
 import pg from "pg";
-import { migrationNames, pendingMigrations } from "../../src/database/migrate.ts";
+import fs from "node:fs";
+import { DEFINITIONS_DIR, migrationNames, pendingChanges } from "../../src/database/migrate.ts";
 import { PROJECT_ROOT } from "../../src/projectRoot.ts";
 import { databaseUrl, withServerClient } from "../helpers/database.ts";
 import { spawnNode } from "../helpers/process.ts";
@@ -15,11 +18,13 @@ const url = databaseUrl(name);
 test.before(() => withServerClient((client) => client.query(`create database ${name}`)));
 test.after.always(() => withServerClient((client) => client.query(`drop database if exists ${name} with (force)`)));
 
+const definitionFiles = fs.readdirSync(DEFINITIONS_DIR).filter((file) => file.endsWith(".sql")).sort().map((file) => `sql/${file}`);
+
 const pending = async () => {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return await pendingMigrations((sql) => client.query(sql));
+    return await pendingChanges((sql) => client.query(sql));
   } finally {
     await client.end();
   }
@@ -30,14 +35,44 @@ test.serial("in production without CONFIRM_PRODUCTION_MIGRATION it refuses, nami
   t.is((await run.exited).code, 1);
   t.regex(run.output(), /refusing to run migration .* set CONFIRM_PRODUCTION_MIGRATION=true to confirm/);
   t.notRegex(run.output(), /JWT_SECRET/);
-  t.deepEqual(await pending(), migrationNames());
+  t.deepEqual(await pending(), { migrations: migrationNames(), definitions: definitionFiles });
 });
 
 test.serial("confirmed, it migrates with only the database settings: no JWT_SECRET demanded", async (t) => {
   const run = spawnNode(MIGRATE, { NODE_ENV: "production", DATABASE_URL: url, CONFIRM_PRODUCTION_MIGRATION: "true" }, ["up"]);
   t.deepEqual(await run.exited, { code: 0, signal: null }, run.output());
-  t.regex(run.output(), /migrations applied/);
-  t.deepEqual(await pending(), []);
+  const lines = run.output().trim().split("\n");
+  t.is(lines[0], "migrated     20261122000100-extensions-and-schemas");
+  t.is(lines[lines.indexOf("migrated     20261122003200-submit-request") + 1], "applied      sql/3200-submit-request.sql (3 objects)");
+  t.is(lines.filter((line) => line.startsWith("migrated ")).length, migrationNames().length);
+  t.deepEqual(lines.filter((line) => line.startsWith("applied ")).map((line) => line.split(/ +/)[1]), definitionFiles);
+  t.deepEqual(await pending(), { migrations: [], definitions: [] });
+});
+
+test.serial("run again, it says there is nothing to apply; db:rollback prints the files it dropped and the migration it undid", async (t) => {
+  const env = { NODE_ENV: "test", DATABASE_URL: url };
+  const again = spawnNode(MIGRATE, env, ["up"]);
+  t.is((await again.exited).code, 0, again.output());
+  t.is(again.output().trim(), "nothing to apply: the database is current");
+
+  // Down to the newest migration that has a definition file after it (20261122003600).
+  const undone: string[] = [];
+  while (!undone.some((line) => line.startsWith("dropped")) && undone.length < migrationNames().length) {
+    const down = spawnNode(MIGRATE, env, ["down"]);
+    t.is((await down.exited).code, 0, down.output());
+    undone.push(...down.output().trim().split("\n"));
+  }
+  t.is(undone[0], `rolled back  ${migrationNames().at(-1)!.slice(1)}`);
+  t.deepEqual(undone.slice(-2), [
+    "dropped      sql/3600-budget-threshold-events.sql (its functions, views and triggers)",
+    "rolled back  20261122003600-budget-threshold-events",
+  ]);
+  t.deepEqual((await pending()).definitions, ["sql/3600-budget-threshold-events.sql"]);
+
+  const up = spawnNode(MIGRATE, env, ["up"]);
+  t.is((await up.exited).code, 0, up.output());
+  t.true(up.output().includes("applied      sql/3600-budget-threshold-events.sql (2 objects)"));
+  t.deepEqual(await pending(), { migrations: [], definitions: [] });
 });
 
 test.serial("a setting the migration does not use is not validated (PORT), one it uses is (DATABASE_URL)", async (t) => {

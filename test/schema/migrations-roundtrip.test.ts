@@ -1,105 +1,34 @@
-// Migration discipline (issue 3 item 8): on a brand-new database every migration goes up, comes
-// down leaving exactly what was there before it, and goes up again; after a full reset nothing of
-// ours is left but db-migrate's history table. Migrations refuse to run against production
-// without CONFIRM_PRODUCTION_MIGRATION=true (seed 002 REQ-007), in both directions.
+// Migration discipline (issue 3 item 8): on a brand-new database every migration goes up (with the
+// definition files of sql/ placed after it), comes down leaving exactly what was there before it,
+// and goes up again; after a full reset nothing of ours is left but the runner's bookkeeping
+// tables. The fingerprint (test/helpers/catalog.ts) compares definitions, not only names: policy
+// expressions, trigger, function and view definitions. Migrations refuse to run against
+// production without CONFIRM_PRODUCTION_MIGRATION=true (seed 002 REQ-007), in both directions.
 // Serial: the production tests change process.env (ava gives each file its own process).
 import test from "ava";
-import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
-import pg from "pg";
-import { databaseUrl, withServerClient } from "../helpers/database.ts";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { catalogFingerprint as fingerprint } from "../helpers/catalog.ts";
+import { createEmptyDatabase } from "../helpers/database.ts";
 import { MIGRATIONS_DIR, migrationNames, runMigrations } from "../../src/database/migrate.ts";
-import { PROJECT_ROOT } from "../../src/projectRoot.ts";
-
-const require = createRequire(import.meta.url);
-
-interface DbMigrate {
-  silence(quiet: boolean): void;
-  up(count?: number): Promise<unknown>;
-  down(count?: number): Promise<unknown>;
-}
-
-function dbMigrate(url: string): DbMigrate {
-  const DBMigrate = require("db-migrate");
-  const instance: DbMigrate = DBMigrate.getInstance(true, {
-    cwd: PROJECT_ROOT,
-    env: "roundtrip",
-    config: { roundtrip: { driver: "pg", url } },
-    cmdOptions: { "migrations-dir": MIGRATIONS_DIR },
-    throwUncatched: true,
-  });
-  instance.silence(true);
-  return instance;
-}
-
-/** A brand-new, empty database (from template0), dropped when the test ends. */
-async function freshDatabase(t: { teardown(fn: () => Promise<void>): void }): Promise<{ url: string; pool: pg.Pool }> {
-  const name = `spendgate_roundtrip_${randomBytes(6).toString("hex")}`;
-  await withServerClient((client) => client.query(`create database ${name} template template0`));
-  const url = databaseUrl(name);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  pool.on("error", () => undefined);
-  t.teardown(async () => {
-    await pool.end();
-    await withServerClient((client) => client.query(`drop database if exists ${name} with (force)`));
-  });
-  return { url, pool };
-}
-
-// Everything a migration can add to a database (roles are cluster-wide and deliberately kept),
-// as sorted lines, ignoring db-migrate's own history table. Privileges are compared by meaning:
-// a null ACL and an explicit ACL equal to the default are the same.
-const FINGERPRINT = `
-with ns as (
-  select oid, nspname from pg_namespace
-   where nspname not like 'pg\\_%' and nspname <> 'information_schema'
-), lines as (
-  select 'schema ' || nspname || ' ' || (select coalesce(nspacl, acldefault('n', nspowner))::text from pg_namespace p where p.oid = ns.oid) as line from ns
-  union all select 'extension ' || extname from pg_extension
-  union all select 'class ' || c.oid::regclass::text || ' ' || c.relkind::text || ' rls=' || c.relrowsecurity || ' ' || coalesce(c.relacl, acldefault('r', c.relowner))::text
-              || ' ' || coalesce(obj_description(c.oid, 'pg_class'), '')
-    from pg_class c join ns on ns.oid = c.relnamespace where c.relname not like 'migrations%'
-  union all select 'column ' || c.oid::regclass::text || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-              || ' notnull=' || a.attnotnull || ' ' || coalesce(a.attacl::text, '') || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
-              || ' ' || coalesce(col_description(c.oid, a.attnum), '')
-    from pg_attribute a join pg_class c on c.oid = a.attrelid join ns on ns.oid = c.relnamespace
-    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-   where a.attnum > 0 and not a.attisdropped and c.relname not like 'migrations%'
-  union all select 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
-    from pg_constraint where connamespace in (select oid from ns) and conname not like 'migrations%'
-  union all select 'type ' || t.oid::regtype::text from pg_type t join ns on ns.oid = t.typnamespace
-   where t.typname not like '%migrations'
-  union all select 'enum ' || enumtypid::regtype::text || ' ' || enumlabel from pg_enum
-  union all select 'function ' || p.oid::regprocedure::text || ' ' || coalesce(p.proacl, acldefault('f', p.proowner))::text || ' ' || md5(p.prosrc)
-    from pg_proc p join ns on ns.oid = p.pronamespace
-  union all select 'policy ' || polrelid::regclass::text || ' ' || polname from pg_policy
-  union all select 'trigger ' || tgrelid::regclass::text || ' ' || tgname from pg_trigger where not tgisinternal
-  union all select 'event trigger ' || evtname from pg_event_trigger
-  union all select 'default acl ' || defaclacl::text from pg_default_acl
-)
-select coalesce(array_agg(line order by line), '{}') as lines from lines`;
-
-async function fingerprint(pool: pg.Pool): Promise<string[]> {
-  return (await pool.query(FINGERPRINT)).rows[0].lines;
-}
 
 test.serial("every migration's down removes exactly what its up added, and it can be applied again", async (t) => {
-  const { url, pool } = await freshDatabase(t);
-  const dbm = dbMigrate(url);
+  const { url, pool } = await createEmptyDatabase(t);
   for (const name of migrationNames()) {
     const before = await fingerprint(pool);
-    await dbm.up(1);
+    await runMigrations(url, "up", { count: 1 });
     const after = await fingerprint(pool);
-    t.notDeepEqual(after, before, `${name} up changes something`);
-    await dbm.down(1);
+    t.notDeepEqual(after, before, `${name} up (with the sql/ files placed after it) changes something`);
+    await runMigrations(url, "down", { count: 1 });
     t.deepEqual(await fingerprint(pool), before, `${name} down restores the schema`);
-    await dbm.up(1);
+    await runMigrations(url, "up", { count: 1 });
     t.deepEqual(await fingerprint(pool), after, `${name} up again gives the same schema`);
   }
 });
 
-test.serial("all migrations go up, all come down leaving only db-migrate's history table, and go up again", async (t) => {
-  const { url, pool } = await freshDatabase(t);
+test.serial("all migrations go up, all come down leaving only the runner's bookkeeping tables, and go up again", async (t) => {
+  const { url, pool } = await createEmptyDatabase(t);
   const empty = await fingerprint(pool);
   await runMigrations(url, "up");
   const { rows: [{ tables }] } = await pool.query(
@@ -114,7 +43,14 @@ test.serial("all migrations go up, all come down leaving only db-migrate's histo
     `select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema' order by 1`,
   );
-  t.deepEqual(leftovers.map((r) => r.name), ["public.migrations", "public.migrations_id_seq", "public.migrations_pkey"]);
+  t.deepEqual(leftovers.map((r) => r.name), [
+    "public.migrations",
+    "public.migrations_id_seq",
+    "public.migrations_pkey",
+    "public.sql_definitions",
+    "public.sql_definitions_pkey",
+  ]);
+  t.is((await pool.query("select * from public.sql_definitions")).rowCount, 0);
   const { rows: [{ schemas }] } = await pool.query(
     "select count(*)::int as schemas from pg_namespace where nspname in ('app_public', 'app_private')",
   );
@@ -156,7 +92,7 @@ async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Pro
 }
 
 test.serial("with NODE_ENV=production and no confirmation, migrating is refused and changes nothing", async (t) => {
-  const { url, pool } = await freshDatabase(t);
+  const { url, pool } = await createEmptyDatabase(t);
   const before = await fingerprint(pool);
   const error = await withEnv({ NODE_ENV: "production", CONFIRM_PRODUCTION_MIGRATION: undefined }, () =>
     rejection(runMigrations(url, "up")),
@@ -172,7 +108,7 @@ test.serial("with NODE_ENV=production and no confirmation, migrating is refused 
 });
 
 test.serial("with CONFIRM_PRODUCTION_MIGRATION=true production migrates; rolling back needs the same confirmation", async (t) => {
-  const { url, pool } = await freshDatabase(t);
+  const { url, pool } = await createEmptyDatabase(t);
   await withEnv({ NODE_ENV: "production", CONFIRM_PRODUCTION_MIGRATION: "true" }, () => runMigrations(url, "up"));
   const migrated = await fingerprint(pool);
   t.true(migrated.some((line) => line.startsWith("schema app_public ")));
@@ -182,4 +118,41 @@ test.serial("with CONFIRM_PRODUCTION_MIGRATION=true production migrates; rolling
   );
   t.regex(error, /refusing to run migration .* \(down\) against a production database/);
   t.deepEqual(await fingerprint(pool), migrated, "nothing was rolled back");
+});
+
+test.serial("the fingerprint compares definitions: a down that restores a different policy fails the round trip", async (t) => {
+  // A throw-away migrations folder: the first migration creates a table with a policy, the second
+  // tightens the policy, and its down "restores" it with a different expression (same name).
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spendgate-fingerprint-"));
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const migrationsDir = path.join(root, "migrations");
+  fs.mkdirSync(path.join(migrationsDir, "sqls"), { recursive: true });
+  fs.copyFileSync(path.join(MIGRATIONS_DIR, "sql-migration.cjs"), path.join(migrationsDir, "sql-migration.cjs"));
+  const migration = (name: string, up: string, down: string) => {
+    fs.writeFileSync(path.join(migrationsDir, `${name}.js`), 'module.exports = require("./sql-migration.cjs")(__filename);\n');
+    fs.writeFileSync(path.join(migrationsDir, "sqls", `${name}-up.sql`), up);
+    fs.writeFileSync(path.join(migrationsDir, "sqls", `${name}-down.sql`), down);
+  };
+  migration(
+    "20990101000100-probe",
+    "create schema probe;\ncreate table probe.t (id int, owner name);\nalter table probe.t enable row level security;\n" +
+      "create policy own on probe.t for select using (owner = current_user);\n",
+    "drop table probe.t;\ndrop schema probe;\n",
+  );
+  migration(
+    "20990101000200-tighten",
+    "alter policy own on probe.t using (owner = current_user and id > 0);\n",
+    "alter policy own on probe.t using (owner = session_user);\n",
+  );
+  const options = { migrationsDir, definitionsDir: path.join(root, "sql"), count: 1 };
+  const { url, pool } = await createEmptyDatabase(t);
+  await runMigrations(url, "up", options);
+  const before = await fingerprint(pool);
+  await runMigrations(url, "up", options);
+  await runMigrations(url, "down", options);
+  const after = await fingerprint(pool);
+
+  t.notDeepEqual(after, before, "the round trip fails");
+  t.deepEqual(before.filter((line) => !after.includes(line)), ["policy probe.t own cmd=r permissive=true roles={public} using=(owner = CURRENT_USER) check="]);
+  t.deepEqual(after.filter((line) => !before.includes(line)), ["policy probe.t own cmd=r permissive=true roles={public} using=(owner = SESSION_USER) check="]);
 });

@@ -1,4 +1,4 @@
-// Demo data (issue 3 item 10): sql/seed-demo.sql loads against the migrated schema, is idempotent,
+// Demo data (issue 3 item 10): sql/seeds/demo.sql loads against the migrated schema, is idempotent,
 // and gives users of each role and tier who can log in with the documented password.
 import test from "ava";
 import fs from "node:fs";
@@ -14,7 +14,7 @@ test.after.always(async () => {
   await db?.drop();
 });
 
-const seed = fs.readFileSync(path.join(PROJECT_ROOT, "sql", "seed-demo.sql"), "utf8");
+const seed = fs.readFileSync(path.join(PROJECT_ROOT, "sql", "seeds", "demo.sql"), "utf8");
 
 const counts = async () =>
   (await db.ownerPool.query(

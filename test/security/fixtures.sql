@@ -1,4 +1,4 @@
--- Extra rows for the security suites, loaded after sql/seed-demo.sql (which covers users,
+-- Extra rows for the security suites, loaded after sql/seeds/demo.sql (which covers users,
 -- projects, budgets, policies, requests, payments and ai_jobs). Every table gets live rows of
 -- alice (…8000-…03) and bob (…8000-…04), and soft-deleted rows of both, so that isolation and
 -- soft-delete checks are never vacuous. The suite fails when an exposed table has none.

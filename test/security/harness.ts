@@ -18,7 +18,7 @@ export interface Harness {
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const db = await createTestDatabase();
-  await db.ownerPool.query(fs.readFileSync("sql/seed-demo.sql", "utf8"));
+  await db.ownerPool.query(fs.readFileSync("sql/seeds/demo.sql", "utf8"));
   await db.ownerPool.query(fs.readFileSync(new URL("./fixtures.sql", import.meta.url), "utf8"));
   const gateway = await startTestGateway(db, env);
   return { db, gateway };

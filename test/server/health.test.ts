@@ -9,7 +9,7 @@ test.serial("GET /healthz answers 200 while the process lives", async (t) => {
   t.deepEqual(await response.json(), { status: "ok" });
 });
 
-test.serial("GET /readyz answers 200 when the database answers and every migration is applied", async (t) => {
+test.serial("GET /readyz answers 200 when the database answers and every migration and definition file is applied", async (t) => {
   const response = await fetch(`${ctx.gateway.url}/readyz`);
   t.is(response.status, 200);
   t.deepEqual(await response.json(), { status: "ready" });
@@ -25,6 +25,27 @@ test.serial("GET /readyz answers 503 naming the pending migration when one is no
     t.deepEqual(body.pending, [rows[0]!.name]);
   } finally {
     await ctx.db.ownerPool.query("insert into public.migrations (name, run_on) values ($1, now())", [rows[0]!.name]);
+  }
+  t.is((await fetch(`${ctx.gateway.url}/readyz`)).status, 200);
+});
+
+test.serial("GET /readyz answers 503 naming a definition file of sql/ not applied in its current version", async (t) => {
+  const file = "3200-submit-request.sql";
+  const { rows } = await ctx.db.ownerPool.query<{ sha256: string }>(
+    "update public.sql_definitions d set sha256 = repeat('0', 64) from public.sql_definitions old where d.file = old.file and d.file = $1 returning old.sha256",
+    [file],
+  );
+  try {
+    const response = await fetch(`${ctx.gateway.url}/readyz`);
+    t.is(response.status, 503);
+    t.deepEqual(await response.json(), {
+      status: "unavailable",
+      reason: "migrations pending",
+      pending: [],
+      pendingDefinitions: [`sql/${file}`],
+    });
+  } finally {
+    await ctx.db.ownerPool.query("update public.sql_definitions set sha256 = $2 where file = $1", [file, rows[0]!.sha256]);
   }
   t.is((await fetch(`${ctx.gateway.url}/readyz`)).status, 200);
 });

@@ -1,10 +1,12 @@
+-- after: 20261122000600-users
 -- Why: a client that holds a token or an API key needs to know who it is (id, email, role,
 -- balance) without decoding the token: Query.currentUser. SECURITY DEFINER because users has
--- columns no API role may read (password_hash, legacy): a row-typed function running as the
--- caller would need them all. It returns only the caller's own live row, with those columns
--- emptied (the API's User type has no field for them either). Anonymous callers get null.
+-- columns no API role may read (password_hash, and the importer's legacy column): a row-typed
+-- function running as the caller would need them all. It returns only the caller's own live row,
+-- with those columns emptied (the API's User type has no field for them either). Anonymous
+-- callers get null.
 
-create function app_public."current_user"() returns app_public.users
+create or replace function app_public."current_user"() returns app_public.users
   language plpgsql stable
   security definer
   set search_path = pg_catalog, public, pg_temp

@@ -1,1 +1,0 @@
-module.exports = require("./sql-migration.cjs")(__filename);

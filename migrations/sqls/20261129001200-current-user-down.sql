@@ -1,1 +1,0 @@
-drop function app_public."current_user"();

@@ -12,21 +12,7 @@ import {
   type ValidationContext,
 } from "postgraphile/graphql";
 
-export interface QueryLimits {
-  maxDepth: number;
-  maxAliases: number;
-  maxFields: number;
-  introspection: boolean;
-}
-
-declare global {
-  namespace GraphileConfig {
-    interface Preset {
-      /** Our own settings, filled from src/config.ts by src/graphql/preset.ts. */
-      spendgate?: { queryLimits: QueryLimits };
-    }
-  }
-}
+import type { QueryLimits } from "../src/graphql/preset.ts";
 
 interface Measure {
   depth: number;

@@ -5,11 +5,13 @@
 // does the rest (migration 20261122000400): the guard trigger stamps the time and logs it, the
 // restrictive select policy hides the row from then on, soft-deleting a user revokes their
 // credentials. Admins restore a row with update<Table>(patch: {deletedAt: null}) while sending
-// X-Include-Deleted: true.
+// X-Include-Deleted: true. A role that may not delete a table's rows (no UPDATE on deleted_at)
+// gets SGCOL before any SQL runs (src/graphql/columnPrivileges.ts).
 import { constant, object, type Step } from "postgraphile/grafast";
 import { pgUpdateSingle, type PgResource } from "postgraphile/@dataplan/pg";
 import { parse } from "postgraphile/graphql";
 import { extendSchema } from "postgraphile/utils";
+import { assertMayWrite } from "../src/graphql/columnPrivileges.ts";
 import { assertRowChanged } from "../src/graphql/rowAffected.ts";
 
 /** GraphQL input types for the primary key codecs we use. */
@@ -49,7 +51,10 @@ export default extendSchema((build) => {
         "Soft-deletes a ${typeName}: it disappears from every query but stays in the database, where an admin can restore it."
         ${mutationName}(input: Delete${typeName}Input!): Delete${typeName}Payload
       }`);
+    // A role without UPDATE on deleted_at gets SGCOL ("may not set Payment.deletedAt") before any SQL.
+    const target = { resource, operation: "update" as const, columnsByField: new Map([["deletedAt", "deleted_at"]]), inputTypeName: typeName };
     plans[mutationName] = (_$root, args) => {
+      assertMayWrite(target, constant({ deletedAt: "now" }));
       const spec = Object.fromEntries(keyFields.map((key) => [key.attributeName, args.getRaw(["input", key.fieldName])]));
       // 'now' is PostgreSQL's literal for the transaction time; the guard trigger enforces it anyway.
       const $row = pgUpdateSingle(resource, spec, { deleted_at: constant("now") });

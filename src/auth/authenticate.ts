@@ -38,12 +38,12 @@ export function createAuthenticate({ tokens, pool, usage }: AuthenticatorDeps): 
     const authorization = headers.authorization;
     const apiKey = headers["x-api-key"];
     if (authorization !== undefined && apiKey !== undefined) {
-      throw new AuthError("invalid_token", "send either an Authorization header or an X-API-Key header, not both");
+      throw new AuthError("INVALID_TOKEN", "send either an Authorization header or an X-API-Key header, not both");
     }
     const identity = authorization !== undefined ? await fromBearer(authorization) : apiKey !== undefined ? await fromApiKey(apiKey) : ANONYMOUS;
     const includeDeleted = headers["x-include-deleted"];
     if (includeDeleted === "true") {
-      if (identity.role !== "spendgate_admin") throw new AuthError("forbidden_role", "X-Include-Deleted is only allowed for admins");
+      if (identity.role !== "spendgate_admin") throw new AuthError("FORBIDDEN_ROLE", "X-Include-Deleted is only allowed for admins");
       return { ...identity, includeDeleted: true };
     }
     return identity;
@@ -51,26 +51,26 @@ export function createAuthenticate({ tokens, pool, usage }: AuthenticatorDeps): 
 
   async function fromBearer(header: string): Promise<Identity> {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim());
-    if (!match) throw new AuthError("invalid_token", "Authorization header must be `Bearer <token>`");
+    if (!match) throw new AuthError("INVALID_TOKEN", "Authorization header must be `Bearer <token>`");
     const claims = await tokens.verify(match[1]!);
     const { rows } = await pool.query<AccountRow>("select * from app_private.authenticate_user($1, $2)", [claims.userId, claims.sessionId ?? null]);
     const account = rows[0];
-    if (!account) throw new AuthError("unknown_user", "the user of this token does not exist or was deleted");
+    if (!account) throw new AuthError("UNKNOWN_USER", "the user of this token does not exist or was deleted");
     assertActive(account.account_status);
-    if (account.session_active === false) throw new AuthError("invalid_token", "the session of this token has ended (logged out or revoked)");
+    if (account.session_active === false) throw new AuthError("INVALID_TOKEN", "the session of this token has ended (logged out or revoked)");
     if (TOKEN_ROLES.indexOf(claims.role) > TOKEN_ROLES.indexOf(account.role)) {
-      throw new AuthError("forbidden_role", `the token names role ${claims.role}, which this user does not have`);
+      throw new AuthError("FORBIDDEN_ROLE", `the token names role ${claims.role}, which this user does not have`);
     }
     return { role: API_ROLE[claims.role], userId: claims.userId, sessionId: claims.sessionId };
   }
 
   async function fromApiKey(header: string | string[]): Promise<Identity> {
-    if (typeof header !== "string" || header.length === 0 || header.length > 200) throw new AuthError("invalid_api_key", "X-API-Key is malformed");
+    if (typeof header !== "string" || header.length === 0 || header.length > 200) throw new AuthError("INVALID_API_KEY", "X-API-Key is malformed");
     const { rows } = await pool.query<ApiKeyRow>("select * from app_private.authenticate_api_key($1)", [hashApiKey(header)]);
     const key = rows[0];
-    if (!key) throw new AuthError("invalid_api_key", "unknown API key");
-    if (key.key_status === "expired") throw new AuthError("expired_api_key", "this API key has expired");
-    if (key.key_status !== "active") throw new AuthError("revoked_api_key", "this API key has been revoked");
+    if (!key) throw new AuthError("INVALID_API_KEY", "unknown API key");
+    if (key.key_status === "expired") throw new AuthError("EXPIRED_API_KEY", "this API key has expired");
+    if (key.key_status !== "active") throw new AuthError("REVOKED_API_KEY", "this API key has been revoked");
     assertActive(key.account_status);
     usage.record(key.api_key_id);
     return { role: API_ROLE[key.role], userId: key.user_id, apiKeyId: key.api_key_id };
@@ -78,5 +78,5 @@ export function createAuthenticate({ tokens, pool, usage }: AuthenticatorDeps): 
 }
 
 function assertActive(accountStatus: string): void {
-  if (accountStatus !== "active") throw new AuthError("unknown_user", `this account is ${accountStatus}`);
+  if (accountStatus !== "active") throw new AuthError("ACCOUNT_INACTIVE", `this account is ${accountStatus}`);
 }

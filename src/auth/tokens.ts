@@ -51,13 +51,13 @@ export function createTokenService(config: JwtConfig, secret: Uint8Array): Token
         const header = decodeHeaderAlg(token);
         if (header === "HS256") payload = (await jwtVerify(token, secret, { ...options, algorithms: ["HS256"] })).payload;
         else if (jwks && (header === "RS256" || header === "ES256")) payload = (await jwtVerify(token, jwks, { ...options, algorithms: ["RS256", "ES256"] })).payload;
-        else throw new AuthError("invalid_token", `unsupported token algorithm ${JSON.stringify(header)}`);
+        else throw new AuthError("INVALID_TOKEN", `unsupported token algorithm ${JSON.stringify(header)}`);
       } catch (error) {
         throw toAuthError(error);
       }
       // jose only checks iat against maxTokenAge; a token "issued" in the future is not valid yet.
       if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) {
-        throw new AuthError("invalid_token", "token is not yet valid (issued in the future)");
+        throw new AuthError("INVALID_TOKEN", "token is not yet valid (issued in the future)");
       }
       return claimsFrom(payload);
     },
@@ -70,29 +70,29 @@ function decodeHeaderAlg(token: string): unknown {
   try {
     return (JSON.parse(Buffer.from(header ?? "", "base64url").toString("utf8")) as { alg?: unknown }).alg;
   } catch {
-    throw new AuthError("invalid_token", "malformed token");
+    throw new AuthError("INVALID_TOKEN", "malformed token");
   }
 }
 
 function claimsFrom(payload: JWTPayload): AccessClaims {
   const { sub, role, sid } = payload as JWTPayload & { role?: unknown; sid?: unknown };
-  if (typeof sub !== "string" || !UUID.test(sub)) throw new AuthError("invalid_token", "token subject (sub) must be a user id (uuid)");
+  if (typeof sub !== "string" || !UUID.test(sub)) throw new AuthError("INVALID_TOKEN", "token subject (sub) must be a user id (uuid)");
   if (typeof role !== "string" || !(TOKEN_ROLES as readonly string[]).includes(role)) {
-    throw new AuthError("invalid_token", `token role must be one of ${TOKEN_ROLES.join(", ")}`);
+    throw new AuthError("INVALID_TOKEN", `token role must be one of ${TOKEN_ROLES.join(", ")}`);
   }
-  if (sid !== undefined && (typeof sid !== "string" || !UUID.test(sid))) throw new AuthError("invalid_token", "token session id (sid) must be a uuid");
+  if (sid !== undefined && (typeof sid !== "string" || !UUID.test(sid))) throw new AuthError("INVALID_TOKEN", "token session id (sid) must be a uuid");
   return { userId: sub, role: role as TokenRole, sessionId: sid as string | undefined };
 }
 
 function toAuthError(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
-  if (error instanceof joseErrors.JWTExpired) return new AuthError("token_expired", "token has expired");
+  if (error instanceof joseErrors.JWTExpired) return new AuthError("TOKEN_EXPIRED", "token has expired");
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    if (error.claim === "nbf" || error.claim === "iat") return new AuthError("invalid_token", "token is not yet valid");
-    return new AuthError("invalid_token", `token claim ${error.claim} is invalid`);
+    if (error.claim === "nbf" || error.claim === "iat") return new AuthError("INVALID_TOKEN", "token is not yet valid");
+    return new AuthError("INVALID_TOKEN", `token claim ${error.claim} is invalid`);
   }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new AuthError("invalid_token", "token signature is invalid");
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return new AuthError("invalid_token", "no key of the identity provider matches this token");
-  if (error instanceof joseErrors.JOSEError) return new AuthError("invalid_token", "token is malformed or not verifiable");
-  return new AuthError("invalid_token", "token is malformed");
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new AuthError("INVALID_TOKEN", "token signature is invalid");
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return new AuthError("INVALID_TOKEN", "no key of the identity provider matches this token");
+  if (error instanceof joseErrors.JOSEError) return new AuthError("INVALID_TOKEN", "token is malformed or not verifiable");
+  return new AuthError("INVALID_TOKEN", "token is malformed");
 }

@@ -15,6 +15,26 @@ export const EXPOSED_SCHEMAS = ["app_public"];
 /** The schema is built from what this role may see: secrets without grants never appear. */
 export const INTROSPECTION_ROLE = "spendgate_admin";
 
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxFields: number;
+  introspection: boolean;
+}
+
+declare global {
+  namespace GraphileConfig {
+    interface Preset {
+      /** Our own settings, filled from src/config.ts below and read by plugins/. */
+      spendgate?: {
+        queryLimits: QueryLimits;
+        /** No "Did you mean ...?" in error messages (whenever introspection is off). */
+        hideSuggestions: boolean;
+      };
+    }
+  }
+}
+
 export interface PresetOptions {
   graphql: GraphQLConfig;
   isProduction: boolean;
@@ -41,10 +61,10 @@ export function makePreset({ graphql, isProduction, services, authPool, plugins,
       graphiql: graphql.graphiql,
       graphiqlPath: "/graphiql",
       graphiqlOnGraphQLGET: false,
-      graphqlOverGET: false,
+      graphqlOverGET: true,
       websockets: false,
       maxRequestLength: graphql.bodyLimitBytes,
-      maskError: makeMaskError(isProduction, log),
+      maskError: makeMaskError({ isProduction, hideSuggestions: !graphql.introspection }, log),
     },
     spendgate: {
       queryLimits: {
@@ -53,6 +73,7 @@ export function makePreset({ graphql, isProduction, services, authPool, plugins,
         maxFields: graphql.maxFields,
         introspection: graphql.introspection,
       },
+      hideSuggestions: !graphql.introspection,
     },
     grafast: {
       // SQL plans in every response would leak the schema's internals; Ruru works without them.

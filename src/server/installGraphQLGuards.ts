@@ -1,27 +1,36 @@
-// What the gateway checks on POST /graphql before PostGraphile runs the operation:
+// What the gateway checks on /graphql before PostGraphile runs the operation:
 // - the body is JSON within GRAPHQL_BODY_LIMIT (413 otherwise) and is one operation: batched
 //   (array) bodies are refused with 400, since grafserv does not execute batches;
-// - rate limits (429 with Retry-After): requests per API key, and login/register attempts per
+// - rate limits (429 with Retry-After): requests per API key (GET and POST), and login/register attempts per
 //   client IP and login attempts per account. Login attempts are recognised by parsing the
 //   document (aliases and variables included), not by matching text.
 import express, { type Express, type Response } from "express";
 import { Kind, parse, type DocumentNode, type ValueNode } from "postgraphile/graphql";
 import type { RequestWithIdentity } from "../auth/identity.ts";
+import { codeForStatus } from "../graphql/errorCodes.ts";
 import { consume, type RateLimits } from "./rateLimits.ts";
 
 const ACCOUNT_MUTATIONS = new Set(["login", "register"]);
 
 export function installGraphQLGuards(app: Express, bodyLimitBytes: number, limits: RateLimits): void {
-  app.post("/graphql", express.json({ limit: bodyLimitBytes }), async (req, res, next) => {
+  // Queries arrive by GET too: the per-key limit counts every request, whatever its method.
+  app.use("/graphql", async (req, res, next) => {
     try {
-      if (Array.isArray(req.body)) {
-        res.status(400).json({ errors: [{ message: "batched requests are not supported: send one operation per request" }] });
-        return;
-      }
       const identity = (req as RequestWithIdentity).identity;
       if (identity?.apiKeyId) {
         const wait = await consume(limits.requestsPerApiKey, identity.apiKeyId);
         if (wait) return tooMany(res, wait, "too many requests with this API key");
+      }
+      next();
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.post("/graphql", express.json({ limit: bodyLimitBytes }), async (req, res, next) => {
+    try {
+      if (Array.isArray(req.body)) {
+        res.status(400).json({ errors: [{ message: "batched requests are not supported: send one operation per request", extensions: { code: codeForStatus(400) } }] });
+        return;
       }
       const attempts = accountAttempts(req.body);
       for (const attempt of attempts) {

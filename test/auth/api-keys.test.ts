@@ -46,8 +46,8 @@ test.serial("a revoked key is refused with 401, and cannot be reactivated", asyn
   t.truthy(revoked.body.data.revokeApiKey.apiKey.revokedAt);
   const refused = await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey });
   t.is(refused.status, 401);
-  t.deepEqual(refused.body.errors, [{ message: "this API key has been revoked", extensions: { code: "revoked_api_key" } }]);
-  const reactivate = await ctx.gateway.graphql("mutation($id: BigInt!) { updateApiKey(input: {rowId: $id, patch: {status: active}}) { apiKey { status } } }", { id: apiKeyId }, await ctx.gateway.as(userId));
+  t.deepEqual(refused.body.errors, [{ message: "this API key has been revoked", extensions: { code: "REVOKED_API_KEY" } }]);
+  const reactivate = await ctx.gateway.graphql("mutation($id: BigInt!) { updateApiKey(input: {apiKeyId: $id, patch: {status: active}}) { apiKey { status } } }", { id: apiKeyId }, await ctx.gateway.as(userId));
   t.is(reactivate.body.errors[0].extensions.code, "SGRVK");
 });
 
@@ -55,7 +55,7 @@ test.serial("a key past its expiry (set by an admin) is refused with 401 saying 
   const { apiKey, apiKeyId } = (await create("agent-expiring")).body.data.createApiKey;
   t.is((await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey })).status, 200, "works before its expiry");
   const expire = await ctx.gateway.graphql(
-    "mutation($id: BigInt!, $at: Datetime!) { updateApiKey(input: {rowId: $id, patch: {expiresAt: $at}}) { apiKey { status expiresAt } } }",
+    "mutation($id: BigInt!, $at: Datetime!) { updateApiKey(input: {apiKeyId: $id, patch: {expiresAt: $at}}) { apiKey { status expiresAt } } }",
     { id: apiKeyId, at: new Date(Date.now() - 1000).toISOString() },
     await ctx.gateway.as(adminId, "admin"),
   );
@@ -63,14 +63,14 @@ test.serial("a key past its expiry (set by an admin) is refused with 401 saying 
   t.is(expire.body.data.updateApiKey.apiKey.status, "active", "expiry is a time, not a status change");
   const refused = await ctx.gateway.graphql("{ version }", {}, { "x-api-key": apiKey });
   t.is(refused.status, 401);
-  t.deepEqual(refused.body.errors, [{ message: "this API key has expired", extensions: { code: "expired_api_key" } }]);
+  t.deepEqual(refused.body.errors, [{ message: "this API key has expired", extensions: { code: "EXPIRED_API_KEY" } }]);
   t.regex(refused.headers.get("www-authenticate") ?? "", /this API key has expired/);
 });
 
 test.serial("an unknown key and a key of a soft-deleted user are refused with 401", async (t) => {
   const unknown = await ctx.gateway.graphql("{ version }", {}, { "x-api-key": "sg_live_unknown" });
   t.is(unknown.status, 401);
-  t.is(unknown.body.errors[0].extensions.code, "invalid_api_key");
+  t.is(unknown.body.errors[0].extensions.code, "INVALID_API_KEY");
   const otherId = await createUser(ctx.db.ownerPool, "leaving@example.com");
   const { apiKey } = (await ctx.gateway.graphql("mutation { createApiKey(input: {name: \"k\"}) { apiKey } }", {}, await ctx.gateway.as(otherId))).body.data.createApiKey;
   await ctx.db.ownerPool.query("update app_public.users set deleted_at = now() where user_id = $1", [otherId]);

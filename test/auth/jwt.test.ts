@@ -27,7 +27,7 @@ function token(claims: Record<string, unknown> = {}, options: { exp?: number; ia
   return jwt.sign(secret);
 }
 
-async function rejects(t: any, bearer: string, message: RegExp, code = "invalid_token") {
+async function rejects(t: any, bearer: string, message: RegExp, code = "INVALID_TOKEN") {
   const response = await ctx.gateway.graphql(ownEmail, {}, { authorization: `Bearer ${bearer}` });
   t.is(response.status, 401);
   t.is(response.headers.get("www-authenticate")?.startsWith('Bearer error="invalid_token"'), true);
@@ -46,11 +46,11 @@ test("without credentials the request is anonymous, which may not read users at 
   const response = await ctx.gateway.graphql(ownEmail);
   t.is(response.status, 200);
   t.deepEqual(response.body.data, { users: null });
-  t.is(response.body.errors?.[0]?.extensions?.code, "42501");
+  t.is(response.body.errors?.[0]?.extensions?.code, "SGDNY");
 });
 
 test("fails with an expired token", async (t) => {
-  await rejects(t, await token({}, { iat: now() - 600, exp: now() - 120 }), /token has expired/, "token_expired");
+  await rejects(t, await token({}, { iat: now() - 600, exp: now() - 120 }), /token has expired/, "TOKEN_EXPIRED");
 });
 
 test("accepts a token expired within the 30 s clock skew allowance", async (t) => {
@@ -103,20 +103,20 @@ test("fails with malformed tokens and headers", async (t) => {
 });
 
 test("fails for a user that does not exist or was soft-deleted", async (t) => {
-  await rejects(t, await token({ sub: "00000000-0000-4000-8000-000000000000" }), /does not exist or was deleted/, "unknown_user");
+  await rejects(t, await token({ sub: "00000000-0000-4000-8000-000000000000" }), /does not exist or was deleted/, "UNKNOWN_USER");
   const goneId = await createUser(ctx.db.ownerPool, "gone@example.com");
   await ctx.db.ownerPool.query("update app_public.users set deleted_at = now() where user_id = $1", [goneId]);
-  await rejects(t, await token({ sub: goneId }), /does not exist or was deleted/, "unknown_user");
+  await rejects(t, await token({ sub: goneId }), /does not exist or was deleted/, "UNKNOWN_USER");
 });
 
 test("fails for a suspended user", async (t) => {
   const suspendedId = await createUser(ctx.db.ownerPool, "suspended@example.com");
   await ctx.db.ownerPool.query("update app_public.users set account_status = 'suspended' where user_id = $1", [suspendedId]);
-  await rejects(t, await token({ sub: suspendedId }), /account is suspended/, "unknown_user");
+  await rejects(t, await token({ sub: suspendedId }), /account is suspended/, "ACCOUNT_INACTIVE");
 });
 
 test("fails when the token names a role the user does not have", async (t) => {
-  await rejects(t, await token({ role: "admin" }), /names role admin, which this user does not have/, "forbidden_role");
+  await rejects(t, await token({ role: "admin" }), /names role admin, which this user does not have/, "FORBIDDEN_ROLE");
 });
 
 test.serial("a bad token takes no connection from the API pool", async (t) => {

@@ -191,12 +191,23 @@ test("admins read and change every user's rows", async (t) => {
   const { rows } = await queryAs(
     ctx.api,
     admin(boss),
-    "update app_public.users set tier = 'pro', role = 'operator', available_balance = 50 where user_id = $1 returning tier, role, available_balance",
+    "update app_public.users set tier = 'pro', role = 'operator' where user_id = $1 returning tier, role",
     [alice],
   );
-  t.deepEqual(rows, [{ tier: "pro", role: "operator", available_balance: "50.00000000" }]);
+  t.deepEqual(rows, [{ tier: "pro", role: "operator" }]);
   const project = await queryAs(ctx.api, admin(boss), "insert into app_public.projects (user_id, name) values ($1, 'by admin') returning user_id", [alice]);
   t.is(project.rows[0].user_id, alice);
+});
+
+test("balances and spend counters are written by no API role, admins included (only the ledger functions move them)", async (t) => {
+  const alice = await userWithRowsEverywhere();
+  const boss = await createUser(ctx.db.ownerPool, { role: "admin" });
+  for (const [table, set] of [
+    ["users", "available_balance = 50"], ["users", "total_spending = 0"], ["users", "total_requests = 0"], ["users", "last_request_at = now()"],
+    ["budgets", "current_daily_spending = 0"], ["budgets", "current_monthly_spending = 0"],
+  ]) {
+    t.is(await sqlState(queryAs(ctx.api, admin(boss), `update app_public.${table} set ${set} where user_id = $1`, [alice])), "42501", `${table} ${set}`);
+  }
 });
 
 test("anonymous requests can read no table", async (t) => {

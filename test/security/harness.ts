@@ -132,7 +132,8 @@ export async function loadModel(gateway: TestGateway, pool: pg.Pool): Promise<Ap
       const target = types.get(named(field.type).name!)!;
       if (target.kind === "SCALAR" || target.kind === "ENUM") {
         scalarFields.push(field.name);
-        const column = field.name === "rowId" ? "id" : columnByNorm.get(norm(field.name));
+        // A bare `id` column is renamed by a smart tag to <type>Id (budgetId, apiKeyId, ...).
+        const column = columnByNorm.get(norm(field.name)) ?? (norm(field.name) === norm(`${typeName}Id`) && columns.includes("id") ? "id" : undefined);
         if (column) columnOf[field.name] = column;
       } else if (target.kind === "OBJECT" && target.name.endsWith("Connection") && target.fields?.some((f) => f.name === "nodes")) {
         relations.push({ field: field.name, typeName: named(target.fields.find((f) => f.name === "nodes")!.type).name!, connection: true });

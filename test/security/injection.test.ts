@@ -94,11 +94,11 @@ test.serial("JSON and string arguments holding SQL are stored verbatim and read 
   const policyId = "00000000-0000-4000-b000-000000000001";
   const updated = await gql(
     "policy json",
-    "mutation($id: UUID!, $r: JSON!, $p: JSON!) { updatePolicy(input: {rowId: $id, patch: {rateLimits: $r, allowedProviders: $p}}) { policy { rateLimits allowedProviders } } }",
+    "mutation($id: UUID!, $r: JSON!, $p: JSON!) { updatePolicy(input: {policyId: $id, patch: {rateLimits: $r, allowedProviders: $p}}) { policy { rateLimits allowedProviders } } }",
     { id: policyId, r: rateLimits, p: PAYLOADS },
   );
   t.deepEqual(updated.body, { data: { updatePolicy: { policy: { rateLimits, allowedProviders: PAYLOADS } } } });
-  const readBack = await gql("policy json read", "query($id: UUID!) { policy(rowId: $id) { rateLimits allowedProviders } }", { id: policyId });
+  const readBack = await gql("policy json read", "query($id: UUID!) { policy(policyId: $id) { rateLimits allowedProviders } }", { id: policyId });
   t.deepEqual(readBack.body, { data: { policy: { rateLimits, allowedProviders: PAYLOADS } } });
   const { rows } = await h.db.ownerPool.query("select rate_limits, allowed_providers from app_public.policies where id = $1", [policyId]);
   t.deepEqual(rows, [{ rate_limits: rateLimits, allowed_providers: PAYLOADS }]);

@@ -69,7 +69,7 @@ test.serial("GET /metrics exposes pool connections, request counts and GraphQL l
 test.serial("unknown paths get a JSON 404 and security headers", async (t) => {
   const response = await fetch(`${ctx.gateway.url}/nope`);
   t.is(response.status, 404);
-  t.deepEqual(await response.json(), { errors: [{ message: "Not found" }] });
+  t.deepEqual(await response.json(), { errors: [{ message: "Not found", extensions: { code: "NOT_FOUND" } }] });
   t.truthy(response.headers.get("content-security-policy"));
   t.is(response.headers.get("x-content-type-options"), "nosniff");
   t.is(response.headers.get("x-powered-by"), null);

@@ -55,7 +55,9 @@ test("a body over GRAPHQL_BODY_LIMIT is refused with 413 and a JSON error", asyn
 test("malformed JSON is a 400 with a JSON error", async (t) => {
   const response = await fetch(`${ctx.gateway.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
   t.is(response.status, 400);
-  t.truthy(((await response.json()) as any).errors[0].message);
+  const body = (await response.json()) as any;
+  t.truthy(body.errors[0].message);
+  t.is(body.errors[0].extensions.code, "BAD_REQUEST");
 });
 
 test("batched (array) requests are refused with 400", async (t) => {
@@ -65,7 +67,7 @@ test("batched (array) requests are refused with 400", async (t) => {
     body: JSON.stringify([{ query: "{ version }" }, { query: "{ version }" }]),
   });
   t.is(response.status, 400);
-  t.deepEqual(await response.json(), { errors: [{ message: "batched requests are not supported: send one operation per request" }] });
+  t.deepEqual(await response.json(), { errors: [{ message: "batched requests are not supported: send one operation per request", extensions: { code: "BAD_REQUEST" } }] });
 });
 
 test.serial("login attempts are limited per account, then per client IP, with 429 and Retry-After", async (t) => {

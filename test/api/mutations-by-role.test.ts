@@ -1,6 +1,6 @@
-// Every mutation, for every role, driven by introspection of the live schema: valid input for the
-// caller's own data either works or is refused with a documented error code (README: error
-// codes), and no client ever receives PostgreSQL's "permission denied". Callers: anonymous, a
+// Every mutation and every root query field, for every role, driven by introspection of the live
+// schema: valid input for the caller's own data either works or is refused with a documented
+// error code (README: error codes), and no client ever receives PostgreSQL's "permission denied". Callers: anonymous, a
 // user with a token, a user's agent with an API key, an operator and an admin; each first makes
 // its own rows through the API (what a client cannot make, an admin makes for it through the
 // API too). A new mutation or input field is covered without touching this file.
@@ -33,6 +33,7 @@ interface Caller {
 
 let types: Map<string, FullType>;
 let mutations: Field[];
+let queries: Field[];
 const callers: Caller[] = [];
 
 
@@ -50,6 +51,7 @@ useTestGateway(
     const schema = (await admin.client.data(INTROSPECTION)).__schema;
     types = new Map(schema.types.map((type: FullType) => [type.name, type]));
     mutations = types.get(schema.mutationType.name)!.fields!;
+    queries = types.get(schema.queryType.name)!.fields!;
 
     const user = await register(url);
     const agentOwner = await register(url);
@@ -212,6 +214,42 @@ async function run(caller: Caller, mutation: Field, inputs: Record<string, unkno
     });
   }
   return outcomes;
+}
+
+/** A selection for a root query field: totalCount of a connection, an own row's id, or the scalars. */
+function querySelection(field: Field): string | undefined {
+  const type = types.get(named(field.type).name!)!;
+  if (type.kind === "SCALAR" || type.kind === "ENUM") return "";
+  if (type.fields?.some((f) => f.name === "totalCount")) return "{ totalCount }";
+  if (type.fields?.some((f) => f.name === "id")) return "{ id }";
+  return "{ __typename }";
+}
+
+// Queries first: the mutation runs below end the callers' own sessions and accounts.
+for (const role of ["anonymous", "user", "api key", "operator", "admin"]) {
+  test.serial(`${role}: every root query field, with the caller's own ids, answers data or a documented code`, async (t) => {
+    const caller = callers.find((c) => c.role === role)!;
+    const problems: string[] = [];
+    let asked = 0;
+    for (const field of queries) {
+      const selection = querySelection(field);
+      const args = field.args.filter((arg) => isRequired(arg.type) || arg.name in caller.own);
+      if (selection === undefined || args.some((arg) => arg.name === "id" || types.get(named(arg.type).name!)!.kind === "INPUT_OBJECT")) continue;
+      const values = Object.fromEntries(args.map((arg) => [arg.name, sample(arg.type, arg.name, caller)]));
+      const typeOf = (ref: TypeRef): string => (ref.kind === "NON_NULL" ? `${typeOf(ref.ofType!)}!` : ref.kind === "LIST" ? `[${typeOf(ref.ofType!)}]` : ref.name!);
+      const declared = args.map((arg) => `$${arg.name}: ${typeOf(arg.type)}`).join(", ");
+      const passed = args.map((arg) => `${arg.name}: $${arg.name}`).join(", ");
+      const query = `query${declared ? `(${declared})` : ""} { ${field.name}${passed ? `(${passed})` : ""} ${selection} }`;
+      const response = await caller.client.post(query, values);
+      asked++;
+      for (const error of response.body.errors ?? []) {
+        if (!isDocumented(error.extensions?.code) || /permission denied/i.test(error.message)) problems.push(`${field.name}: ${error.extensions?.code} ${error.message}`);
+      }
+      if (response.status !== 200) problems.push(`${field.name}: HTTP ${response.status}`);
+    }
+    t.true(asked > 20, `root fields asked: ${asked}`);
+    t.deepEqual(problems, []);
+  });
 }
 
 for (const role of ["anonymous", "user", "api key", "operator", "admin"]) {

@@ -50,6 +50,7 @@ test("a body over GRAPHQL_BODY_LIMIT is refused with 413 and a JSON error", asyn
   const response = await ctx.gateway.graphql(`{ version } # ${"x".repeat(3000)}`);
   t.is(response.status, 413);
   t.regex(messages(response.body)[0]!, /too large/i);
+  t.is(response.body.errors[0].extensions.code, "PAYLOAD_TOO_LARGE");
 });
 
 test("malformed JSON is a 400 with a JSON error", async (t) => {
@@ -95,4 +96,5 @@ test.serial("requests per API key are limited, with 429 and Retry-After", async 
   t.is(limited.status, 429);
   t.truthy(limited.headers.get("retry-after"));
   t.deepEqual(messages(limited.body), ["too many requests with this API key"]);
+  t.is(limited.body.errors[0].extensions.code, "RATE_LIMITED");
 });

@@ -2,11 +2,11 @@
 // `deleted_at` column the API may write. API roles hold no DELETE privilege (so PostGraphile
 // generates no hard deletes); this mutation runs `update ... set deleted_at = now()` instead, as
 // the requesting role, so grants and row-level security decide who may delete what. The database
-// does the rest (migration 20261122000400): the guard trigger stamps the time and logs it, the
-// restrictive select policy hides the row from then on, soft-deleting a user revokes their
-// credentials. Admins restore a row with update<Table>(patch: {deletedAt: null}) while sending
-// X-Include-Deleted: true. A role that may not delete a table's rows (no UPDATE on deleted_at)
-// gets SGCOL before any SQL runs (src/graphql/columnPrivileges.ts).
+// does the rest (sql/0400-timestamps-and-soft-delete.sql): the guard trigger stamps the time and
+// logs it, the restrictive select policy hides the row from then on, soft-deleting a user revokes
+// their credentials. Admins restore a row with update<Table>(patch: {deletedAt: null}) while
+// sending X-Include-Deleted: true. A role that may not delete a table's rows (no UPDATE on
+// deleted_at) gets SGCOL before any SQL runs (src/graphql/columnPrivileges.ts).
 import { constant, object, type Step } from "postgraphile/grafast";
 import { pgUpdateSingle, type PgResource } from "postgraphile/@dataplan/pg";
 import { parse } from "postgraphile/graphql";

@@ -92,6 +92,18 @@ export interface WorkerConfig {
   concurrency: number;
 }
 
+/** Requests to addresses users choose (webhooks): src/net/outbound.ts. */
+export interface OutboundConfig {
+  /** Allow private, loopback and link-local targets: development (and tests) only, never production. */
+  allowPrivateAddresses: boolean;
+  /** Only https targets (production). */
+  requireHttps: boolean;
+  /** Deadline of one request, connection included. */
+  timeoutMs: number;
+  /** How much of an answer's body is kept. */
+  maxResponseBytes: number;
+}
+
 /** The parts of the configuration; each entry point reads and validates only those it uses. */
 export interface ConfigSections {
   database: DatabaseConfig;
@@ -101,6 +113,7 @@ export interface ConfigSections {
   rateLimit: RateLimitConfig;
   redis: RedisConfig;
   worker: WorkerConfig;
+  outbound: OutboundConfig;
 }
 export type ConfigSection = keyof ConfigSections;
 export type ConfigWith<K extends ConfigSection> = BaseConfig & Pick<ConfigSections, K>;
@@ -306,6 +319,18 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
     mode: read.oneOf("WORKER", ["inline", "off"] as const, "inline"),
     concurrency: read.int("WORKER_CONCURRENCY", 2, 1, 100),
   }),
+  outbound: (read, base) => {
+    const allowPrivateAddresses = read.bool("OUTBOUND_ALLOW_PRIVATE", base.nodeEnv === "development");
+    if (base.isProduction && allowPrivateAddresses) {
+      read.problems.push("OUTBOUND_ALLOW_PRIVATE: cannot be true in production (requests to private and loopback addresses are refused there)");
+    }
+    return {
+      allowPrivateAddresses,
+      requireHttps: base.isProduction,
+      timeoutMs: read.int("OUTBOUND_TIMEOUT_MS", 10_000, 100, 120_000),
+      maxResponseBytes: 64 * 1024,
+    };
+  },
 };
 
 export const ALL_SECTIONS = Object.keys(SECTION_READERS) as ConfigSection[];
@@ -343,7 +368,7 @@ export function describeConfig(config: Partial<ConfigSections> & BaseConfig): Re
     if (parsed.password) parsed.password = "***";
     return parsed.toString();
   };
-  const { database, http, jwt, redis, worker } = config;
+  const { database, http, jwt, redis, worker, outbound } = config;
   return {
     nodeEnv: config.nodeEnv,
     ...(http && { host: http.host, port: http.port }),
@@ -355,5 +380,6 @@ export function describeConfig(config: Partial<ConfigSections> & BaseConfig): Re
     ...(jwt && { jwt: { secret: jwt.secret ? "set" : "unset", jwksUrl: jwt.jwksUrl, issuer: jwt.issuer } }),
     ...(redis && { redis: redact(redis.url) }),
     ...(worker && { worker: worker.mode }),
+    ...(outbound && { outbound: { allowPrivateAddresses: outbound.allowPrivateAddresses, timeoutMs: outbound.timeoutMs } }),
   };
 }

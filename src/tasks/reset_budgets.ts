@@ -1,6 +1,6 @@
 // Task `reset_budgets` (crontab: src/worker/crontab.ts). Resets the daily and monthly spending of
 // every budget whose period has ended, in one set-based SQL statement
-// (app_private.reset_budgets, migration 20261122003400). The period boundary is the cron run's
+// (app_private.reset_budgets, sql/3100-budget-resets.sql). The period boundary is the cron run's
 // own timestamp (`payload._cron.ts`), not the wall clock, so a backfilled or retried run resets
 // exactly what it would have reset on time; the SQL is idempotent, so at-least-once delivery and
 // overlapping runs never reset twice.

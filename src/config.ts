@@ -83,6 +83,14 @@ export interface RedisConfig {
   url: string | undefined;
   /** Prefix of our Redis keys, so that several deployments can share one Redis. */
   keyPrefix: string;
+  /** Connecting (TCP and, for rediss://, the TLS handshake) gives up after this (seed 003: 5 s). */
+  connectTimeoutMs: number;
+  /** A command without an answer after this fails, and its caller falls back (seed 003: 5 s). */
+  commandTimeoutMs: number;
+  /** rediss:// only: PEM file of the certificate authority to trust instead of the system's. */
+  tlsCaFile: string | undefined;
+  /** rediss:// only: the oldest TLS version accepted (seed 003: TLS 1.3). */
+  tlsMinVersion: "TLSv1.2" | "TLSv1.3";
 }
 
 export interface WorkerConfig {
@@ -304,10 +312,21 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
     loginPerAccountPerHour: read.int("RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_HOUR", 20, 1),
     requestsPerKeyPerMinute: read.int("RATE_LIMIT_REQUESTS_PER_KEY_PER_MINUTE", 600, 1),
   }),
-  redis: (read) => ({
-    url: read.url("REDIS_URL", ["redis:", "rediss:"]),
-    keyPrefix: read.string("REDIS_KEY_PREFIX", "spendgate"),
-  }),
+  redis: (read) => {
+    const url = read.url("REDIS_URL", ["redis:", "rediss:"]);
+    const tlsCaFile = read.raw("REDIS_TLS_CA_FILE") === undefined ? undefined : read.path("REDIS_TLS_CA_FILE", "");
+    if (tlsCaFile !== undefined && !url?.startsWith("rediss:")) {
+      read.problems.push("REDIS_TLS_CA_FILE: only used with a rediss:// REDIS_URL (TLS)");
+    }
+    return {
+      url,
+      keyPrefix: read.string("REDIS_KEY_PREFIX", "spendgate"),
+      connectTimeoutMs: read.int("REDIS_CONNECT_TIMEOUT_MS", 5000, 1, 600_000),
+      commandTimeoutMs: read.int("REDIS_COMMAND_TIMEOUT_MS", 5000, 1, 600_000),
+      tlsCaFile,
+      tlsMinVersion: read.oneOf("REDIS_TLS_MIN_VERSION", ["TLSv1.2", "TLSv1.3"] as const, "TLSv1.3"),
+    };
+  },
   worker: (read) => ({
     mode: read.oneOf("WORKER", ["inline", "off"] as const, "inline"),
     concurrency: read.int("WORKER_CONCURRENCY", 2, 1, 100),

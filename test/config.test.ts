@@ -95,3 +95,18 @@ test("the loggable description hides passwords and secrets", (t) => {
   t.false(text.includes(":pw@"));
   t.regex(text, /postgres:\/\/owner:\*\*\*@db:5432\/app/);
 });
+
+test("Redis: seed 003's 5 s connect and command timeouts and TLS 1.3 by default; a CA file only with rediss://", (t) => {
+  t.deepEqual(loadConfig({}, "/srv/app").redis, {
+    url: undefined, keyPrefix: "spendgate", connectTimeoutMs: 5000, commandTimeoutMs: 5000, tlsCaFile: undefined, tlsMinVersion: "TLSv1.3",
+  });
+  const tls = loadConfig({ REDIS_URL: "rediss://cache:6380", REDIS_TLS_CA_FILE: "certs/ca.pem", REDIS_CONNECT_TIMEOUT_MS: "1500", REDIS_COMMAND_TIMEOUT_MS: "800", REDIS_TLS_MIN_VERSION: "TLSv1.2" }, "/srv/app").redis;
+  t.like(tls, { tlsCaFile: "/srv/app/certs/ca.pem", connectTimeoutMs: 1500, commandTimeoutMs: 800, tlsMinVersion: "TLSv1.2" });
+  const problems = problemsOf({ REDIS_URL: "redis://cache:6379", REDIS_TLS_CA_FILE: "ca.pem", REDIS_COMMAND_TIMEOUT_MS: "0", REDIS_TLS_MIN_VERSION: "TLSv1.1" });
+  t.deepEqual(problems, [
+    "REDIS_TLS_CA_FILE: only used with a rediss:// REDIS_URL (TLS)",
+    'REDIS_COMMAND_TIMEOUT_MS="0": expected a whole number from 1 to 600000',
+    'REDIS_TLS_MIN_VERSION="TLSv1.1": expected one of TLSv1.2, TLSv1.3',
+  ]);
+  t.regex(problemsOf({ REDIS_URL: "http://cache" })[0]!, /REDIS_URL: not a valid URL \(expected redis:\/\/\.\.\. or rediss:\/\/\.\.\.\)/);
+});

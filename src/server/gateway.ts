@@ -15,6 +15,7 @@ import { createPool } from "../database/pools.ts";
 import { loadPlugins } from "../graphql/plugins.ts";
 import { makePreset } from "../graphql/preset.ts";
 import type { Logger } from "../logger.ts";
+import { connectRedis } from "../redis.ts";
 import { startWorker, type WorkerHandle } from "../worker/runner.ts";
 import { startAdminServer } from "./admin.ts";
 import { installAuth } from "./installAuth.ts";
@@ -55,7 +56,8 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   const tokens = createTokenService(config.jwt, loadJwtSecret(config.jwt, config, log));
   const apiKeyUsage = createApiKeyUsage(authPool, log);
   installAuth(app, createAuthenticate({ tokens, pool: authPool, usage: apiKeyUsage }), log);
-  const rateLimits = createRateLimits(config.rateLimit, config.redis);
+  const redis = connectRedis(config.redis, log);
+  const rateLimits = createRateLimits(config.rateLimit, redis);
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
 
   const pgl = postgraphile(
@@ -96,7 +98,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await admin?.close();
       await worker?.stop();
       await apiKeyUsage.stop();
-      await rateLimits.close();
+      await redis?.close();
       await pgl.release();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());

@@ -1,32 +1,27 @@
 // Rate limits (rate-limiter-flexible): login and register attempts per client IP, login attempts
-// per account (email), and requests per API key. With REDIS_URL the counters live in Redis and
-// are shared by every gateway instance; without it they are per process, in memory. If Redis
-// becomes unreachable, an in-memory limiter takes over (insuranceLimiter) instead of failing open.
-import { Redis } from "ioredis";
+// per account (email), and requests per API key. With REDIS_URL the counters live in Redis (the
+// shared connection of src/redis.ts) and are shared by every gateway instance; without it they
+// are per process, in memory. If Redis becomes unreachable, an in-memory limiter takes over
+// (insuranceLimiter) instead of failing open.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { RateLimitConfig, RedisConfig } from "../config.ts";
+import type { RateLimitConfig } from "../config.ts";
+import type { SharedRedis } from "../redis.ts";
 
 export interface RateLimits {
   loginPerIp: RateLimiterAbstract;
   loginPerAccount: RateLimiterAbstract;
   requestsPerApiKey: RateLimiterAbstract;
-  close(): Promise<void>;
 }
 
-export function createRateLimits(config: RateLimitConfig, redisConfig: RedisConfig): RateLimits {
-  const redis = redisConfig.url ? new Redis(redisConfig.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
-  redis?.on("error", () => undefined); // reconnects by itself; the insurance limiter covers the gap
+export function createRateLimits(config: RateLimitConfig, redis: SharedRedis | undefined): RateLimits {
   const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
     const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-    return redis ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${redisConfig.keyPrefix}:${keyPrefix}`, points, duration, insuranceLimiter: memory }) : memory;
+    return redis ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix: redis.key(keyPrefix), points, duration, insuranceLimiter: memory }) : memory;
   };
   return {
     loginPerIp: limiter("login-ip", config.loginPerIpPerHour, 3600),
     loginPerAccount: limiter("login-account", config.loginPerAccountPerHour, 3600),
     requestsPerApiKey: limiter("api-key", config.requestsPerKeyPerMinute, 60),
-    async close() {
-      redis?.disconnect();
-    },
   };
 }
 

@@ -20,8 +20,9 @@ async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
 
 function promptHidden(prompt: string): Promise<string> {
   const { stdin, stderr } = process;
-  stderr.write(prompt);
+  // Echo goes off before the prompt shows: whatever is typed once the prompt is visible is hidden.
   stdin.setRawMode(true);
+  stderr.write(prompt);
   stdin.setEncoding("utf8");
   stdin.resume();
   return new Promise((resolve, reject) => {

@@ -36,6 +36,38 @@ export interface DatabaseConfig {
   embeddedPort: number | undefined;
   connectRetries: number;
   pool: PoolConfig;
+  /** Statements slower than this are logged (seed 003: 100 ms); 0 logs every statement. */
+  slowQueryMs: number;
+  /** Parameter values in slow-query log lines: never in production. */
+  logQueryParameters: boolean;
+  migration: MigrationConfig;
+}
+
+/** How migrations run (seed 004: zero downtime; seed 002 REQ-007: confirmation in production). */
+export interface MigrationConfig {
+  /** false: `npm start` does not migrate; operators run `npm run db:migrate` as a step of their own. */
+  onStart: boolean;
+  /** lock_timeout of every migration statement, so that one waiting for a lock never queues traffic behind it. */
+  lockTimeoutMs: number;
+  /** A migration that hit lock_timeout is tried again this many times (backing off). */
+  lockRetries: number;
+  /** Destructive migrations confirmed for production (CONFIRM_DESTRUCTIVE_MIGRATION, comma-separated names). */
+  confirmedDestructive: string[];
+  /** Take a backup before applying migrations (default: in production). */
+  backupFirst: boolean;
+}
+
+/** Backups (npm run db:backup / db:restore, the daily worker job). */
+export interface BackupConfig {
+  dir: string;
+  /** Backups older than this are deleted... */
+  retentionDays: number;
+  /** ...except the newest this many. */
+  keep: number;
+  /** The worker takes a backup every day (crontab: backup_database). */
+  daily: boolean;
+  /** Folder of pg_dump/pg_restore matching the server's major version; else looked up. */
+  pgBinDir: string | undefined;
 }
 
 export interface HttpConfig {
@@ -122,6 +154,7 @@ export interface ConfigSections {
   redis: RedisConfig;
   worker: WorkerConfig;
   outbound: OutboundConfig;
+  backup: BackupConfig;
 }
 export type ConfigSection = keyof ConfigSections;
 export type ConfigWith<K extends ConfigSection> = BaseConfig & Pick<ConfigSections, K>;
@@ -269,6 +302,15 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
     embeddedPort: read.raw("EMBEDDED_PG_PORT") === undefined ? undefined : read.int("EMBEDDED_PG_PORT", 0, 1024, 65535),
     connectRetries: read.int("DATABASE_CONNECT_RETRIES", 5, 0, 100),
     pool: readPool(read),
+    slowQueryMs: read.int("SLOW_QUERY_MS", 100, 0),
+    logQueryParameters: !base.isProduction,
+    migration: {
+      onStart: read.bool("MIGRATE_ON_START", true),
+      lockTimeoutMs: read.int("MIGRATION_LOCK_TIMEOUT_MS", 5000, 0),
+      lockRetries: read.int("MIGRATION_LOCK_RETRIES", 5, 0, 100),
+      confirmedDestructive: (read.raw("CONFIRM_DESTRUCTIVE_MIGRATION") ?? "").split(",").map((name) => name.trim()).filter(Boolean),
+      backupFirst: read.bool("BACKUP_BEFORE_MIGRATE", base.isProduction),
+    },
   }),
   http: (read) => ({
     host: read.string("HOST", "127.0.0.1"),
@@ -343,6 +385,13 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
       maxResponseBytes: 64 * 1024,
     };
   },
+  backup: (read, base) => ({
+    dir: read.path("BACKUP_DIR", path.join(base.dataDir, "backups")),
+    retentionDays: read.int("BACKUP_RETENTION_DAYS", 30, 1, 3650),
+    keep: read.int("BACKUP_KEEP", 7, 1, 1000),
+    daily: read.bool("BACKUP_DAILY", false),
+    pgBinDir: read.raw("PG_BIN_DIR") === undefined ? undefined : read.path("PG_BIN_DIR", ""),
+  }),
 };
 
 export const ALL_SECTIONS = Object.keys(SECTION_READERS) as ConfigSection[];

@@ -192,7 +192,8 @@ async function embeddedBinaries(): Promise<{ pg_ctl: string; initdb: string; pos
   return import(pathToFileURL(platformPackage).href);
 }
 
-async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
+/** The `postgres` OS user, which runs the cluster when we are root. */
+export async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
   const run = promisify(execFile);
   const [uid, gid] = await Promise.all([run("id", ["-u", SUPERUSER]), run("id", ["-g", SUPERUSER])]);
   return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
@@ -222,6 +223,12 @@ async function runningServer(dir: string): Promise<{ pid: number; port: number }
     // itself does, polling the same file every 100 ms.
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Whether a server runs on this data directory now (a restore must not replace it under its feet). */
+export async function isServerRunning(dir: string): Promise<boolean> {
+  const lines = (await fs.readFile(path.join(dir, "postmaster.pid"), "utf8").catch(() => "")).split("\n");
+  return isAlive(Number(lines[0]));
 }
 
 function isAlive(pid: number): boolean {

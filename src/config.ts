@@ -38,8 +38,6 @@ export interface DatabaseConfig {
   pool: PoolConfig;
   /** Statements slower than this are logged (seed 003: 100 ms); 0 logs every statement. */
   slowQueryMs: number;
-  /** Parameter values in slow-query log lines: never in production. */
-  logQueryParameters: boolean;
   migration: MigrationConfig;
 }
 
@@ -303,7 +301,6 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
     connectRetries: read.int("DATABASE_CONNECT_RETRIES", 5, 0, 100),
     pool: readPool(read),
     slowQueryMs: read.int("SLOW_QUERY_MS", 100, 0),
-    logQueryParameters: !base.isProduction,
     migration: {
       onStart: read.bool("MIGRATE_ON_START", true),
       lockTimeoutMs: read.int("MIGRATION_LOCK_TIMEOUT_MS", 5000, 0),

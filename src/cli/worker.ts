@@ -9,7 +9,7 @@ const stopSignal = Promise.race([once(process, "SIGTERM"), once(process, "SIGINT
 
 await withDatabase(
   async ({ config, log, database }) => {
-    const pool = createPool(database.ownerUrl, "worker", config.database.pool, log, config.worker.concurrency + 2);
+    const pool = createPool(database.ownerUrl, "worker", config.database.pool, config.database, log, config.worker.concurrency + 2);
     const worker = await startWorker(config.worker, log, pool);
     await stopSignal;
     log.info("stopping worker");

@@ -3,8 +3,14 @@
 import pg from "pg";
 import type { PoolConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import { instrumentQueries } from "./instrumentQueries.ts";
 
-export function createPool(connectionString: string, name: string, config: PoolConfig, log: Logger, max = config.max): pg.Pool {
+/** Statements at least this slow are logged (SLOW_QUERY_MS). */
+export interface QueryLogConfig {
+  slowQueryMs: number;
+}
+
+export function createPool(connectionString: string, name: string, config: PoolConfig, queryLog: QueryLogConfig, log: Logger, max = config.max): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     application_name: `spendgate-${name}`,
@@ -19,6 +25,9 @@ export function createPool(connectionString: string, name: string, config: PoolC
   pool.on("error", (error) => log.warn({ pool: name, err: error.message }, "idle database client failed"));
   // A checked-out client can fail too (server restart mid-query): without a listener its "error"
   // event would also be fatal. The query in flight still rejects and is handled by its caller.
-  pool.on("connect", (client) => client.on("error", (error) => log.warn({ pool: name, err: error.message }, "database client failed")));
+  pool.on("connect", (client) => {
+    client.on("error", (error) => log.warn({ pool: name, err: error.message }, "database client failed"));
+    instrumentQueries(client, name, queryLog.slowQueryMs, log);
+  });
   return pool;
 }

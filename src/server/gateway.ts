@@ -42,8 +42,8 @@ export interface Gateway {
 const SHUTDOWN_GRACE_MS = 8_000;
 
 export async function startGateway(config: Config, log: Logger, database: DatabaseTarget): Promise<Gateway> {
-  const authPool = createPool(database.authUrl, "api", config.database.pool, log);
-  const ownerPool = createPool(database.ownerUrl, "owner", config.database.pool, log, config.worker.concurrency + 3);
+  const authPool = createPool(database.authUrl, "api", config.database.pool, config.database, log);
+  const ownerPool = createPool(database.ownerUrl, "owner", config.database.pool, config.database, log, config.worker.concurrency + 3);
   const metrics = createMetrics({ api: authPool, owner: ownerPool });
 
   const app = express();

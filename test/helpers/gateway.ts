@@ -25,7 +25,8 @@ export interface TestGateway extends Gateway {
   as(userId: string, role?: TokenRole): Promise<Record<string, string>>;
 }
 
-export async function startTestGateway(db: TestDatabase, env: Record<string, string> = {}): Promise<TestGateway> {
+/** `log`: the gateway's logger (default: silent, or TEST_LOG_LEVEL). */
+export async function startTestGateway(db: TestDatabase, env: Record<string, string> = {}, log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent")): Promise<TestGateway> {
   const config = loadConfig({
     NODE_ENV: "test",
     PORT: "0",
@@ -34,7 +35,6 @@ export async function startTestGateway(db: TestDatabase, env: Record<string, str
     DB_POOL_MAX: "10",
     ...env,
   });
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   const gateway = await startGateway(config, log, {
     ownerUrl: db.ownerUrl,
     authUrl: db.authUrl,

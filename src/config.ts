@@ -49,8 +49,6 @@ export interface MigrationConfig {
   lockTimeoutMs: number;
   /** A migration that hit lock_timeout is tried again this many times (backing off). */
   lockRetries: number;
-  /** Destructive migrations confirmed for production (CONFIRM_DESTRUCTIVE_MIGRATION, comma-separated names). */
-  confirmedDestructive: string[];
   /** Take a backup before applying migrations (default: in production). */
   backupFirst: boolean;
 }
@@ -305,7 +303,6 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
       onStart: read.bool("MIGRATE_ON_START", true),
       lockTimeoutMs: read.int("MIGRATION_LOCK_TIMEOUT_MS", 5000, 0),
       lockRetries: read.int("MIGRATION_LOCK_RETRIES", 5, 0, 100),
-      confirmedDestructive: (read.raw("CONFIRM_DESTRUCTIVE_MIGRATION") ?? "").split(",").map((name) => name.trim()).filter(Boolean),
       backupFirst: read.bool("BACKUP_BEFORE_MIGRATE", base.isProduction),
     },
   }),

@@ -22,9 +22,9 @@ export function loadConfigOrExit<K extends ConfigSection>(sections: readonly K[]
   }
 }
 
-/** Reaches PostgreSQL and, unless told otherwise, applies pending migrations. */
+/** Reaches PostgreSQL and, unless told otherwise (or MIGRATE_ON_START=false), applies pending migrations. */
 export async function openDatabaseOrExit(
-  config: ConfigWith<"database">,
+  config: ConfigWith<"database" | "backup">,
   log: Logger,
   options: { migrate?: boolean } = {},
 ): Promise<DatabaseTarget> {
@@ -34,9 +34,9 @@ export async function openDatabaseOrExit(
   } catch (error) {
     exitWith((error as Error).message);
   }
-  if (options.migrate ?? true) {
+  if (options.migrate ?? config.database.migration.onStart) {
     try {
-      await prepareDatabase(database, log);
+      await prepareDatabase(database, config, log);
     } catch (error) {
       log.error({ err: error }, "migrations failed");
       await closeDatabase(database);

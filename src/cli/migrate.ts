@@ -3,10 +3,12 @@
 // npm run db:new -- NAME        create migrations/<timestamp>-NAME.js and its up/down SQL files
 // Against DATABASE_URL, or the embedded PostgreSQL when it is not set (as `npm start` does).
 // Each prints what it did, one line per migration or file. In production (NODE_ENV=production)
-// migrations refuse to run without CONFIRM_PRODUCTION_MIGRATION=true (migrations/sql-migration.cjs).
+// migrations refuse to run without CONFIRM_PRODUCTION_MIGRATION=true, a destructive one without
+// CONFIRM_DESTRUCTIVE_MIGRATION naming it (migrations/sql-migration.cjs), and a backup is taken
+// first (BACKUP_BEFORE_MIGRATE).
 import { createMigration } from "../database/newMigration.ts";
-import { describeEvent, MIGRATIONS_DIR, runMigrations, type MigrationEvent } from "../database/migrate.ts";
-import { prepareDatabase } from "../database/prepare.ts";
+import { describeEvent, MIGRATIONS_DIR, type MigrationEvent } from "../database/migrate.ts";
+import { migrate, prepareDatabase } from "../database/prepare.ts";
 import { withDatabase } from "./withDatabase.ts";
 
 const [command, name] = process.argv.slice(2);
@@ -14,9 +16,9 @@ const print = (event: MigrationEvent) => console.log(describeEvent(event));
 
 async function run(direction: "up" | "down"): Promise<void> {
   await withDatabase(
-    async ({ database, log }) => {
-      const events =
-        direction === "up" ? await prepareDatabase(database, log, { onEvent: print }) : await runMigrations(database.ownerUrl, "down", { onEvent: print });
+    async ({ config, database, log }) => {
+      const options = { onEvent: print, onBackup: (path: string) => console.log(`backup       ${path}`) };
+      const events = direction === "up" ? await prepareDatabase(database, config, log, options) : await migrate(database, "down", config, log, options);
       if (events.length === 0) console.log(direction === "up" ? "nothing to apply: the database is current" : "nothing to roll back");
     },
     { migrate: false },

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from "../logger.ts";
 import { closeDatabase, loadConfigOrExit, openDatabaseOrExit } from "../startup.ts";
 
 export interface CliContext<K extends ConfigSection> {
-  config: ConfigWith<K | "database">;
+  config: ConfigWith<K | "database" | "backup">;
   log: Logger;
   database: DatabaseTarget;
 }
@@ -16,7 +16,7 @@ export interface CliContext<K extends ConfigSection> {
 export interface CliOptions<K extends ConfigSection> {
   /** Parts of the configuration the tool uses besides `database`. */
   sections?: readonly K[];
-  /** Apply pending migrations first (default true). */
+  /** Apply pending migrations first (default: MIGRATE_ON_START, true unless set). */
   migrate?: boolean;
 }
 
@@ -24,7 +24,8 @@ export async function withDatabase<T, K extends ConfigSection = "database">(
   fn: (context: CliContext<K>) => Promise<T>,
   options: CliOptions<K> = {},
 ): Promise<T> {
-  const config = loadConfigOrExit<K | "database">(["database", ...(options.sections ?? [])]);
+  // backup: migrations may take one first (BACKUP_BEFORE_MIGRATE).
+  const config = loadConfigOrExit<K | "database" | "backup">(["database", "backup", ...(options.sections ?? [])]);
   const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const database = await openDatabaseOrExit(config, log, { migrate: options.migrate });
   try {

@@ -11,6 +11,11 @@
 // Everything runs under one PostgreSQL advisory lock, so that several instances starting at once
 // do not race: the first migrates, the others wait and find nothing left to do. Each migration
 // and each definition file is its own transaction.
+//
+// Zero downtime (seed 004): every statement runs with lock_timeout (MIGRATION_LOCK_TIMEOUT_MS).
+// An ALTER TABLE waiting behind a long transaction would otherwise hold every query on that table
+// queued behind its own lock request; with the timeout it gives up, its transaction rolls back,
+// traffic flows again, and the step is tried again later (MIGRATION_LOCK_RETRIES times, backing off).
 import { createRequire } from "node:module";
 import path from "node:path";
 import pg from "pg";
@@ -38,6 +43,10 @@ export interface MigrationOptions extends Partial<PlanDirs> {
   count?: number;
   /** Called as each step is done (the CLI prints them). */
   onEvent?: (event: MigrationEvent) => void;
+  /** lock_timeout of every statement (0: none, wait for locks as long as it takes). */
+  lockTimeoutMs?: number;
+  /** How many times a step that hit lock_timeout is tried again. */
+  lockRetries?: number;
 }
 
 export type MigrationEvent =
@@ -45,7 +54,8 @@ export type MigrationEvent =
   | { type: "applied"; file: string; objects: string[] }
   | { type: "dropped"; file: string }
   | { type: "retired"; objects: string[] }
-  | { type: "rolled back"; migration: string };
+  | { type: "rolled back"; migration: string }
+  | { type: "lock busy"; step: string; attempt: number; retries: number; delayMs: number };
 
 /** One line per event, as `npm run db:migrate` / `db:rollback` print them. */
 export function describeEvent(event: MigrationEvent): string {
@@ -60,6 +70,8 @@ export function describeEvent(event: MigrationEvent): string {
       return `dropped      ${event.objects.join(", ")} (no file defines ${event.objects.length === 1 ? "it" : "them"} any more)`;
     case "rolled back":
       return `rolled back  ${event.migration}`;
+    case "lock busy":
+      return `lock busy    ${event.step}: gave up waiting (lock_timeout), rolled back; retry ${event.attempt} of ${event.retries} in ${event.delayMs} ms`;
   }
 }
 
@@ -82,11 +94,21 @@ export async function runMigrations(databaseUrl: string, command: MigrationComma
     events.push(event);
     options.onEvent?.(event);
   };
+  const lockTimeoutMs = options.lockTimeoutMs ?? 0;
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query("select pg_advisory_lock(hashtext($1))", [MIGRATION_LOCK_KEY]);
-    const run: Run = { client, plan, dirs, db: dbMigrate(databaseUrl, dirs.migrationsDir), state: await definitionState(client, plan, dirs), emit };
+    await client.query(`set lock_timeout = ${Math.trunc(lockTimeoutMs)}`); // after taking the advisory lock, which may wait for another instance
+    const run: Run = {
+      client,
+      plan,
+      dirs,
+      db: dbMigrate(withLockTimeout(databaseUrl, lockTimeoutMs), dirs.migrationsDir),
+      state: await definitionState(client, plan, dirs),
+      emit,
+      retrying: (step, fn) => retryOnLockTimeout(step, fn, options.lockRetries ?? 0, emit),
+    };
     if (command === "up") await up(run, options.count ?? Number.POSITIVE_INFINITY);
     else await down(run, command === "reset" ? Number.POSITIVE_INFINITY : (options.count ?? 1));
   } finally {
@@ -102,6 +124,36 @@ interface Run {
   db: DbMigrateInstance;
   state: DefinitionState;
   emit(event: MigrationEvent): void;
+  /** Runs one step (its own transaction), again when it gave up waiting for a lock. */
+  retrying<T>(step: string, fn: () => Promise<T>): Promise<T>;
+}
+
+const LOCK_NOT_AVAILABLE = "55P03";
+
+async function retryOnLockTimeout<T>(step: string, fn: () => Promise<T>, retries: number, emit: (event: MigrationEvent) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isLockTimeout(error) || attempt > retries) throw error;
+      const delayMs = Math.min(200 * 2 ** (attempt - 1), 10_000);
+      emit({ type: "lock busy", step, attempt, retries, delayMs });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/** lock_timeout's error, also as the cause of a DefinitionError (which names the file and line). */
+function isLockTimeout(error: unknown): boolean {
+  const { code, cause } = error as { code?: string; cause?: unknown };
+  return code === LOCK_NOT_AVAILABLE || (cause !== undefined && isLockTimeout(cause));
+}
+
+/** The URL with lock_timeout as a connection option, for db-migrate's own connection. */
+function withLockTimeout(databaseUrl: string, lockTimeoutMs: number): string {
+  const url = new URL(databaseUrl);
+  url.searchParams.set("options", `-c lock_timeout=${Math.trunc(lockTimeoutMs)}`);
+  return url.toString();
 }
 
 async function up(run: Run, count: number): Promise<void> {
@@ -111,7 +163,7 @@ async function up(run: Run, count: number): Promise<void> {
     if (step.kind === "migration") {
       if (applied.has(step.name)) continue;
       if (migrated === count) break;
-      await run.db.up(1);
+      await run.retrying(step.name, () => run.db.up(1));
       const newest = await appliedMigrations(run.client);
       if (!newest.includes(step.name)) throw new Error(`db-migrate did not apply ${step.name} (is another migration with the same timestamp in ${run.dirs.migrationsDir}?)`);
       applied.add(step.name);
@@ -119,7 +171,7 @@ async function up(run: Run, count: number): Promise<void> {
       run.emit({ type: "migrated", migration: step.name });
     } else if (migrated > 0 || run.state.records.get(step.file)?.sha256 !== step.sha256) {
       assertConfirmedInProduction(`apply ${step.label}`);
-      const objects = await applyDefinition(run.client, run.state, step);
+      const objects = await run.retrying(step.label, () => applyDefinition(run.client, run.state, step));
       run.emit({ type: "applied", file: step.label, objects });
     }
   }
@@ -139,8 +191,8 @@ async function down(run: Run, count: number): Promise<void> {
     const last = rows[0]?.name.replace(/^\//, "");
     if (!last) return;
     assertConfirmedInProduction(`run migration ${last} (down)`);
-    for (const file of await dropDefinitionsAfter(run.client, run.state, last)) run.emit({ type: "dropped", file: run.state.label(file) });
-    await run.db.down(1);
+    for (const file of await run.retrying(last, () => dropDefinitionsAfter(run.client, run.state, last))) run.emit({ type: "dropped", file: run.state.label(file) });
+    await run.retrying(last, () => run.db.down(1));
     run.emit({ type: "rolled back", migration: last });
   }
 }
@@ -164,7 +216,7 @@ async function definitionState(client: pg.Client, plan: PlanStep[], dirs: PlanDi
 }
 
 // Seed 002 REQ-007: the same confirmation the migrations' loader asks for (migrations/sql-migration.cjs).
-function assertConfirmedInProduction(action: string): void {
+export function assertConfirmedInProduction(action: string): void {
   require(path.join(MIGRATIONS_DIR, "sql-migration.cjs")).assertConfirmedInProduction(action);
 }
 
@@ -207,4 +259,18 @@ export async function pendingChanges(query: (sql: string) => Promise<{ rows: Rec
       (file) => `${path.basename(dirs.definitionsDir ?? DEFINITIONS_DIR)}/${file}`,
     ),
   };
+}
+
+/**
+ * Migrations recorded as applied that this code does not have: a newer release migrated the
+ * database (readiness: the database is ahead; expand/contract keeps that safe for this code).
+ */
+export async function unknownMigrations(query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>, migrationsDir = MIGRATIONS_DIR): Promise<string[]> {
+  const known = new Set(migrationNames(migrationsDir));
+  try {
+    return (await query("select name from public.migrations order by name")).rows.map((row) => String(row.name)).filter((name) => !known.has(name));
+  } catch (error) {
+    if ((error as { code?: string }).code === "42P01") return []; // no history table yet
+    throw error;
+  }
 }

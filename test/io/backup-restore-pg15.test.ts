@@ -6,7 +6,7 @@ import path from "node:path";
 import test from "ava";
 import pg from "pg";
 import { createTestCluster, type TestCluster } from "../helpers/pgCluster.ts";
-import { backupRestoreRoundTrip, npm } from "../helpers/restoreFlow.ts";
+import { backupRestoreRoundTrip, npm, startGateway } from "../helpers/restoreFlow.ts";
 import { TEST_JWT_SECRET } from "../helpers/gateway.ts";
 
 let cluster: TestCluster;
@@ -78,3 +78,27 @@ async function restoreFails(t: import("ava").ExecutionContext, env: Record<strin
   t.is((await run.exited).code, 1, run.output());
   return run.output();
 }
+
+test.serial("migrations as a step of their own: a gateway with MIGRATE_ON_START=false serves and says the schema is behind; production's db:migrate takes a backup first", async (t) => {
+  const env = { DATABASE_URL: cluster.url("spendgate"), BACKUP_DIR: path.join(cluster.root, "before-migrate"), DATA_DIR: path.join(cluster.root, "app") };
+  const { migrationNames } = await import("../../src/database/migrate.ts");
+  const [previous, last] = migrationNames().slice(-2).map((name) => name.slice(1));
+  t.regex(await npm(t, ["db:rollback"], { ...env, NODE_ENV: "development" }), new RegExp(`^rolled back  ${last}$`, "m"));
+
+  const gateway = await startGateway(t, { ...env, NODE_ENV: "development", JWT_SECRET: TEST_JWT_SECRET, WORKER: "off", MIGRATE_ON_START: "false" });
+  const behind = await fetch(`${gateway.base}/readyz`);
+  t.is(behind.status, 503);
+  t.like(await behind.json(), { schema: "behind", pending: [`/${last}`] });
+
+  const migrated = await npm(t, ["db:migrate"], { ...env, NODE_ENV: "production", CONFIRM_PRODUCTION_MIGRATION: "true" });
+  const lines = migrated.trim().split("\n");
+  t.regex(lines[0]!, /^backup +\S+\.dump$/, migrated);
+  t.is(lines[1], `migrated     ${last}`);
+  const backup = lines[0]!.split(/ +/)[1]!;
+  t.like(JSON.parse(await fs.readFile(`${backup}.json`, "utf8")), { kind: "logical", schemaVersion: previous });
+
+  const current = await fetch(`${gateway.base}/readyz`);
+  t.deepEqual([current.status, await current.json()], [200, { status: "ready", schema: "current" }]);
+  gateway.process.child.kill("SIGTERM");
+  await gateway.process.exited;
+});

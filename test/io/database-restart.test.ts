@@ -25,7 +25,7 @@ test.before(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-restart-"));
   await fs.chmod(dataDir, 0o755);
   database = await openDatabase(config().database, log);
-  await prepareDatabase(database, log);
+  await prepareDatabase(database, config(), log);
   gateway = await startGateway(config({ DB_POOL_MAX: "2" }), log, database);
 });
 test.after.always(async () => {

@@ -1,7 +1,8 @@
 // `npm run db:migrate` as a deploy pipeline runs it: NODE_ENV=production, only the database
 // settings (no JWT_SECRET, no Redis), and the production guard still asking for confirmation.
 // And as a DBA reads it: db:migrate and db:rollback print each migration and definition file of
-// sql/ they applied or undid.
+// sql/ they applied or undid. (The backup production takes before migrating is left out here,
+// BACKUP_BEFORE_MIGRATE=false: test/io/backup-restore-pg15.test.ts covers it.)
 import path from "node:path";
 import test from "ava";
 import pg from "pg";
@@ -31,7 +32,7 @@ const pending = async () => {
 };
 
 test.serial("in production without CONFIRM_PRODUCTION_MIGRATION it refuses, naming the variable, and applies nothing", async (t) => {
-  const run = spawnNode(MIGRATE, { NODE_ENV: "production", DATABASE_URL: url }, ["up"]);
+  const run = spawnNode(MIGRATE, { NODE_ENV: "production", DATABASE_URL: url, BACKUP_BEFORE_MIGRATE: "false" }, ["up"]);
   t.is((await run.exited).code, 1);
   t.regex(run.output(), /refusing to run migration .* set CONFIRM_PRODUCTION_MIGRATION=true to confirm/);
   t.notRegex(run.output(), /JWT_SECRET/);
@@ -39,7 +40,7 @@ test.serial("in production without CONFIRM_PRODUCTION_MIGRATION it refuses, nami
 });
 
 test.serial("confirmed, it migrates with only the database settings: no JWT_SECRET demanded", async (t) => {
-  const run = spawnNode(MIGRATE, { NODE_ENV: "production", DATABASE_URL: url, CONFIRM_PRODUCTION_MIGRATION: "true" }, ["up"]);
+  const run = spawnNode(MIGRATE, { NODE_ENV: "production", DATABASE_URL: url, CONFIRM_PRODUCTION_MIGRATION: "true", BACKUP_BEFORE_MIGRATE: "false" }, ["up"]);
   t.deepEqual(await run.exited, { code: 0, signal: null }, run.output());
   const lines = run.output().trim().split("\n");
   t.is(lines[0], "migrated     20261122000100-extensions-and-schemas");
@@ -76,7 +77,7 @@ test.serial("run again, it says there is nothing to apply; db:rollback prints th
 });
 
 test.serial("a setting the migration does not use is not validated (PORT), one it uses is (DATABASE_URL)", async (t) => {
-  const unused = spawnNode(MIGRATE, { NODE_ENV: "production", DATABASE_URL: url, CONFIRM_PRODUCTION_MIGRATION: "true", PORT: "eighty" }, ["up"]);
+  const unused = spawnNode(MIGRATE, { NODE_ENV: "production", DATABASE_URL: url, CONFIRM_PRODUCTION_MIGRATION: "true", BACKUP_BEFORE_MIGRATE: "false", PORT: "eighty" }, ["up"]);
   t.is((await unused.exited).code, 0, unused.output());
   const used = spawnNode(MIGRATE, { NODE_ENV: "production", DATABASE_URL: "mysql://x@y/z" }, ["up"]);
   t.is((await used.exited).code, 2);

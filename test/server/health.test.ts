@@ -12,7 +12,7 @@ test.serial("GET /healthz answers 200 while the process lives", async (t) => {
 test.serial("GET /readyz answers 200 when the database answers and every migration and definition file is applied", async (t) => {
   const response = await fetch(`${ctx.gateway.url}/readyz`);
   t.is(response.status, 200);
-  t.deepEqual(await response.json(), { status: "ready" });
+  t.deepEqual(await response.json(), { status: "ready", schema: "current" });
 });
 
 test.serial("GET /readyz answers 503 naming the pending migration when one is not applied", async (t) => {
@@ -41,6 +41,7 @@ test.serial("GET /readyz answers 503 naming a definition file of sql/ not applie
     t.deepEqual(await response.json(), {
       status: "unavailable",
       reason: "migrations pending",
+      schema: "behind",
       pending: [],
       pendingDefinitions: [`sql/${file}`],
     });
@@ -48,6 +49,18 @@ test.serial("GET /readyz answers 503 naming a definition file of sql/ not applie
     await ctx.db.ownerPool.query("update public.sql_definitions set sha256 = $2 where file = $1", [file, rows[0]!.sha256]);
   }
   t.is((await fetch(`${ctx.gateway.url}/readyz`)).status, 200);
+});
+
+test.serial("GET /readyz answers 200 saying the database is ahead when a newer release has migrated it (rolling deploys)", async (t) => {
+  const newer = "/20991231000000-from-a-newer-release";
+  await ctx.db.ownerPool.query("insert into public.migrations (name, run_on) values ($1, now())", [newer]);
+  try {
+    const response = await fetch(`${ctx.gateway.url}/readyz`);
+    t.is(response.status, 200);
+    t.deepEqual(await response.json(), { status: "ready", schema: "ahead", unknownMigrations: [newer], pending: [] });
+  } finally {
+    await ctx.db.ownerPool.query("delete from public.migrations where name = $1", [newer]);
+  }
 });
 
 test.serial("unknown paths get a JSON 404 and security headers", async (t) => {

@@ -117,6 +117,6 @@ test("production with ADMIN_PORT: the admin server serves /metrics, /healthz and
   t.regex(text, /spendgate_http_requests_total\{method="POST",route="\/graphql",status="200"\} [1-9]/, "it counts the main port's requests");
   t.deepEqual(lintMetrics(text), []);
   t.deepEqual(await (await fetch(`${admin}/healthz`)).json(), { status: "ok" });
-  t.deepEqual(await (await fetch(`${admin}/readyz`)).json(), { status: "ready" });
+  t.deepEqual(await (await fetch(`${admin}/readyz`)).json(), { status: "ready", schema: "current" });
   t.is((await fetch(`${admin}/graphql`, { method: "POST" })).status, 404, "no API on the admin server");
 });

@@ -56,7 +56,9 @@ const enumField = (key: string, values: string[], type: string, extra: Partial<F
 
 // created_at is mapped (the database keeps it from then on); updated_at is not: the column means
 // "last changed in Spendgate" and is kept by a trigger, so a legacy updated_at stays in `extra`.
-// deleted_at is not mapped either (soft-deleting on import would fire the audit trail): `extra`.
+// deleted_at is mapped: the row is inserted already soft-deleted, which fires neither the
+// soft-delete audit trail nor the credential revocation (both are update triggers); the checks
+// revoke the sessions of deleted users themselves (checks.ts).
 export const ENTITIES: Record<EntityName, Entity> = {
   users: {
     name: "users",
@@ -78,6 +80,7 @@ export const ENTITIES: Record<EntityName, Entity> = {
       { key: "total_requests", column: "total_requests", kind: k.bigint(0), sqlType: "bigint", notNull: true, absent: n("0") },
       ts("last_request_at"),
       ts("created_at", { notNull: true }),
+      ts("deleted_at"),
     ],
   },
   projects: {
@@ -89,6 +92,7 @@ export const ENTITIES: Record<EntityName, Entity> = {
       { key: "name", column: "name", kind: k.text({ nonEmpty: true }), sqlType: "text", required: true },
       { key: "description", column: "description", kind: k.text(), sqlType: "text" },
       ts("created_at", { notNull: true }),
+      ts("deleted_at"),
     ],
   },
   ai_jobs: {
@@ -114,6 +118,7 @@ export const ENTITIES: Record<EntityName, Entity> = {
       ts("started_at"),
       ts("completed_at"),
       ts("created_at", { notNull: true }),
+      ts("deleted_at"),
     ],
   },
   sessions: {
@@ -129,6 +134,7 @@ export const ENTITIES: Record<EntityName, Entity> = {
       ts("revoked_at"),
       ts("last_used_at"),
       ts("created_at", { notNull: true }),
+      ts("deleted_at"),
     ],
   },
 };

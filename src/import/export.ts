@@ -41,10 +41,12 @@ export function rebuildRecord(entity: EntityName, row: Row): JsonObject {
   const legacy = row.legacy ? (parseExact(row.legacy) as JsonObject) : newObject();
   const raw = isObject(legacy.raw) ? legacy.raw : newObject();
   const absent = new Set(Array.isArray(legacy.absent) ? (legacy.absent as string[]) : []);
+  // Columns the import set itself (a deleted user's sessions revoked): the file had no value.
+  const derived = new Set(Array.isArray(legacy.derived) ? (legacy.derived as string[]) : []);
   const record = newObject();
   record.id = legacy.id ?? row.legacy_id;
   def.fields.forEach((field, i) => {
-    const text = row[`f${i}`] ?? null;
+    const text = derived.has(field.key) ? null : (row[`f${i}`] ?? null);
     if (Object.hasOwn(raw, field.key)) {
       const original = parseExact(raw[field.key] as string);
       const converted = field.kind.toColumn(original);

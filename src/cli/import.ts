@@ -1,17 +1,19 @@
-// npm run import -- FILE [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]
+// npm run import -- FILE [--map MAP.json] [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]
 // Imports a legacy unified_data.json (docs/legacy-import.md). Exit code 0 on success, 1 when the
-// import was refused or failed (nothing written), 2 on a usage error.
+// import was refused or failed (nothing written), 2 on a usage error (an invalid map included).
 import { parseArgs } from "node:util";
 import { ENTITY_NAMES } from "../import/entities.ts";
 import { withOwnerDatabase } from "./withDatabase.ts";
 import { importLegacyFile } from "../import/importer.ts";
+import { loadMap, MapError, type ImportMap } from "../import/map.ts";
 
-const USAGE = "usage: npm run import -- FILE [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]";
+const USAGE = "usage: npm run import -- FILE [--map MAP.json] [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]";
 let args;
 try {
   args = parseArgs({
     allowPositionals: true,
     options: {
+      map: { type: "string" },
       "dry-run": { type: "boolean" },
       "batch-name": { type: "string" },
       "on-invalid": { type: "string", default: "stop" },
@@ -30,11 +32,21 @@ if (positionals.length !== 1 || (onInvalid !== "stop" && onInvalid !== "skip") |
   process.exit(2);
 }
 
+let map: ImportMap | undefined;
+try {
+  map = values.map === undefined ? undefined : loadMap(values.map);
+} catch (error) {
+  if (!(error instanceof MapError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+
 const started = Date.now();
 const result = await withOwnerDatabase((databaseUrl) =>
   importLegacyFile({
     databaseUrl,
     file: positionals[0]!,
+    map,
     dryRun: values["dry-run"],
     batchName: values["batch-name"],
     onInvalid,

@@ -1,12 +1,14 @@
 // Reads imported rows back as legacy records: columns rendered to JSON, `legacy.extra` merged in,
 // original texts from `legacy.raw` used where they still denote the column's value (a row changed
 // since through the API is written with its current value), mapped fields absent from the input
-// left out. Used by `npm run export-legacy` and, inside the import transaction, by verification.
+// left out, the file's own field names given back and the map's defaults left out (map.ts).
+// Used by `npm run export-legacy` and, inside the import transaction, by verification.
 import fs from "node:fs";
 import type pg from "pg";
 import { ENTITIES, ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { legacyIdText } from "./fields.ts";
 import { isObject, newObject, parseExact, serialize, type JsonObject, type JsonValue } from "./json.ts";
+import { restoreNames } from "./map.ts";
 
 export interface ExportScope {
   /** Extra join/where restricting the rows, over `t` (table) and `l` (legacy_ids). */
@@ -78,7 +80,7 @@ export function rebuildRecord(entity: EntityName, row: Row): JsonObject {
   if (isObject(legacy.extra)) for (const key of Object.keys(legacy.extra)) record[key] = legacy.extra[key]!;
   const mapped = new Set(def.fields.map((field) => field.key).concat(def.references.map((ref) => ref.key)));
   for (const key of Object.keys(raw)) if (!mapped.has(key)) record[key] = parseExact(raw[key] as string);
-  return record;
+  return restoreNames(record, legacy);
 }
 
 /** Streams the rebuilt records of one entity through a server-side cursor (open transaction needed). */

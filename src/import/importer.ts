@@ -9,7 +9,8 @@ import pg from "pg";
 import { runChecks, skippedLines, sqlProblems } from "./checks.ts";
 import { ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { forEachRecord } from "./export.ts";
-import { recordHash } from "./json.ts";
+import { recordHash, serialize, type JsonValue } from "./json.ts";
+import type { ImportMap } from "./map.ts";
 import { mergeAll } from "./merge.ts";
 import { readLegacyFile } from "./parse.ts";
 import { Progress } from "./progress.ts";
@@ -22,6 +23,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   batchName?: string;
   onInvalid?: "stop" | "skip";
+  /** The file's own field names and defaults (`--map`, validated by loadMap). */
+  map?: ImportMap;
   /** Most problem lines kept and printed (all are counted). */
   reportLimit?: number;
   quiet?: boolean;
@@ -93,7 +96,7 @@ export async function importLegacyFile(options: ImportOptions): Promise<ImportRe
         records++;
         counts[entity].read++;
         for (const key of new Set(duplicateKeys)) report(`${entity}[${index}].${key}: duplicate key in the record`);
-        const staged = stageRecord(entity, index, value, report);
+        const staged = stageRecord(entity, index, value, report, options.map?.[entity]);
         if (duplicateKeys.length) staged.valid = false;
         return stager.add(entity, staged);
       },
@@ -129,9 +132,12 @@ export async function importLegacyFile(options: ImportOptions): Promise<ImportRe
 
     progress.phase("merging");
     const { rows: [batch] } = await client.query<{ batch_id: string }>(
-      `insert into app_private.import_batches (name, file_name, file_sha256, file_bytes, on_invalid, started_at, finished_at, report)
-       values ($1, $2, $3, $4, $5, $6, $6, $7) returning batch_id`,
-      [batchName, path.basename(options.file), read.sha256, read.bytes, onInvalid, startedAt, JSON.stringify(problems)],
+      `insert into app_private.import_batches (name, file_name, file_sha256, file_bytes, on_invalid, started_at, finished_at, report, map)
+       values ($1, $2, $3, $4, $5, $6, $6, $7, $8) returning batch_id`,
+      [
+        batchName, path.basename(options.file), read.sha256, read.bytes, onInvalid, startedAt, JSON.stringify(problems),
+        options.map ? serialize(options.map as unknown as JsonValue) : null,
+      ],
     );
     const merged = await mergeAll(client, batch!.batch_id);
     for (const entity of ENTITY_NAMES) Object.assign(counts[entity], merged[entity]);

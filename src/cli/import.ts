@@ -5,7 +5,6 @@ import { parseArgs } from "node:util";
 import { ENTITY_NAMES } from "../import/entities.ts";
 import { withOwnerDatabase } from "./withDatabase.ts";
 import { importLegacyFile } from "../import/importer.ts";
-import { loadMap, MapError, type ImportMap } from "../import/map.ts";
 
 const USAGE = "usage: npm run import -- FILE [--map MAP.json] [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]";
 let args;
@@ -32,21 +31,12 @@ if (positionals.length !== 1 || (onInvalid !== "stop" && onInvalid !== "skip") |
   process.exit(2);
 }
 
-let map: ImportMap | undefined;
-try {
-  map = values.map === undefined ? undefined : loadMap(values.map);
-} catch (error) {
-  if (!(error instanceof MapError)) throw error;
-  console.error(error.message);
-  process.exit(2);
-}
-
 const started = Date.now();
 const result = await withOwnerDatabase((databaseUrl) =>
   importLegacyFile({
     databaseUrl,
     file: positionals[0]!,
-    map,
+    map: values.map,
     dryRun: values["dry-run"],
     batchName: values["batch-name"],
     onInvalid,
@@ -54,6 +44,10 @@ const result = await withOwnerDatabase((databaseUrl) =>
   }),
 );
 
+if (result.invalidMap) {
+  console.error(result.error);
+  process.exit(2);
+}
 for (const line of result.problems) console.error(line);
 if (result.problemCount > result.problems.length) console.error(`... and ${result.problemCount - result.problems.length} more problem(s)`);
 const rows = ENTITY_NAMES.map((e) => ({ table: e, ...result.counts[e] }));

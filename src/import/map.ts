@@ -5,6 +5,7 @@
 // writes the record back under its own names and without the defaults: the round trip stays
 // lossless whatever the map.
 import fs from "node:fs";
+import type { Schema } from "./catalog.ts";
 import { ENTITIES, ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { legacyIdText } from "./fields.ts";
 import { canonical, isObject, newObject, parseExact, typeName, type JsonObject, type JsonValue } from "./json.ts";
@@ -32,8 +33,11 @@ export function spendgateFields(entity: EntityName): string[] {
   return entity === "sessions" ? [...names, "refresh_token"] : names;
 }
 
-/** Reads and validates a map file; every problem is listed, as `ai_jobs.defaults.provider: ...`. */
-export function loadMap(file: string): ImportMap {
+/**
+ * Reads and validates a map file against the database's columns (a default must be a value the
+ * column accepts); every problem is listed, as `ai_jobs.defaults.provider: ...`.
+ */
+export function loadMap(file: string, schema: Schema): ImportMap {
   let parsed: JsonValue;
   try {
     parsed = parseExact(fs.readFileSync(file, "utf8"));
@@ -41,12 +45,12 @@ export function loadMap(file: string): ImportMap {
     throw new MapError(file, [`cannot be read as JSON: ${(error as Error).message}`]);
   }
   const problems: string[] = [];
-  const map = checkMap(parsed, (line) => problems.push(line));
+  const map = checkMap(parsed, schema, (line) => problems.push(line));
   if (problems.length) throw new MapError(file, problems);
   return map;
 }
 
-function checkMap(parsed: JsonValue, problem: (line: string) => void): ImportMap {
+function checkMap(parsed: JsonValue, schema: Schema, problem: (line: string) => void): ImportMap {
   const map: ImportMap = {};
   if (!isObject(parsed)) {
     problem(`expected an object with one entry per array (${ENTITY_NAMES.join(", ")}), got ${typeName(parsed)}`);
@@ -66,7 +70,7 @@ function checkMap(parsed: JsonValue, problem: (line: string) => void): ImportMap
     for (const part of Object.keys(spec)) {
       if (part !== "rename" && part !== "defaults") problem(`${entity}.${part}: unknown (expected rename or defaults)`);
     }
-    map[entity] = { rename: checkRename(entity, spec.rename, problem), defaults: checkDefaults(entity, spec.defaults, problem) };
+    map[entity] = { rename: checkRename(entity, spec.rename, problem), defaults: checkDefaults(schema, entity, spec.defaults, problem) };
   }
   return map;
 }
@@ -108,14 +112,14 @@ function checkRename(entity: EntityName, value: JsonValue | undefined, problem: 
   return rename;
 }
 
-function checkDefaults(entity: EntityName, value: JsonValue | undefined, problem: (line: string) => void): Record<string, JsonValue> {
+function checkDefaults(schema: Schema, entity: EntityName, value: JsonValue | undefined, problem: (line: string) => void): Record<string, JsonValue> {
   const defaults: Record<string, JsonValue> = {};
   if (value === undefined) return defaults;
   if (!isObject(value)) {
     problem(`${entity}.defaults: expected an object {"<Spendgate field>": value}, got ${typeName(value)}`);
     return defaults;
   }
-  const def = ENTITIES[entity];
+  const def = schema[entity];
   for (const key of Object.keys(value)) {
     const given = value[key]!;
     const where = `${entity}.defaults.${key}`;

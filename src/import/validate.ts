@@ -3,7 +3,8 @@
 // verification compares the database against). Problems name the record and the field, as
 // `users[1234].email: not an email`. Cross-record checks (duplicates, dangling references) run
 // later in SQL over the staged rows, so memory does not grow with the file.
-import { ENTITIES, type EntityName } from "./entities.ts";
+import type { ResolvedEntity } from "./catalog.ts";
+import type { EntityName } from "./entities.ts";
 import { legacyIdText, sha256 } from "./fields.ts";
 import { isObject, newObject, recordHash, serialize, survivesJsonb, typeName, unstorable, type JsonObject, type JsonValue } from "./json.ts";
 import { applyMap, restoreNames, type EntityMap } from "./map.ts";
@@ -44,13 +45,13 @@ export function exportView(entity: EntityName, record: JsonObject, problem: (fie
 }
 
 export function stageRecord(
-  entity: EntityName,
+  def: ResolvedEntity,
   index: number,
   value: JsonValue,
   report: (line: string) => void,
   map?: EntityMap,
 ): StagedRecord {
-  const def = ENTITIES[entity];
+  const entity = def.name;
   const where = `${entity}[${index}]`;
   const staged: StagedRecord = {
     index,
@@ -100,10 +101,7 @@ export function stageRecord(
     if (!(field.key in record)) {
       if (field.required) problem(field.key, REQUIRED);
       absent.push(field.key);
-      if (field.absent !== undefined) {
-        const converted = field.kind.toColumn(field.absent);
-        staged.columns[i] = "text" in converted ? converted.text : null;
-      }
+      staged.columns[i] = field.absent;
       return;
     }
     const input = record[field.key]!;

@@ -9,6 +9,8 @@ import { sha256 } from "../../src/import/fields.ts";
 import { importLegacyFile } from "../../src/import/importer.ts";
 import { canonical, parseExact, type JsonObject } from "../../src/import/json.ts";
 import { loadMap, MapError } from "../../src/import/map.ts";
+import { readSchema } from "../../src/import/catalog.ts";
+import pg from "pg";
 import { runCli, tempFile } from "./_support.ts";
 
 let db: TestDatabase;
@@ -80,7 +82,7 @@ test.serial("without a map the legacy file is refused, naming what is missing; w
   t.deepEqual(canonicalFile(fs.readFileSync(out, "utf8")), canonicalFile(JSON.stringify(LEGACY)));
 
   // The exported file is the legacy file again: importing it with the same map changes nothing.
-  const again = await importLegacyFile({ databaseUrl: db.ownerUrl, file: out, map: loadMap(mapFile), quiet: true });
+  const again = await importLegacyFile({ databaseUrl: db.ownerUrl, file: out, map: mapFile, quiet: true });
   t.true(again.ok, again.error);
   for (const entity of ["users", "projects", "ai_jobs", "sessions"] as const) t.is(again.counts[entity].unchanged, again.counts[entity].read, entity);
 });
@@ -90,7 +92,7 @@ test.serial("a plain token under another name is stored as its SHA-256 and expor
     users: [{ id: "u9", email: "hopper@example.com" }],
     sessions: [{ id: "s9", user_id: "u9", token: "plain legacy token", expires_at: "2030-01-01" }],
   }));
-  const map = loadMap(tempFile("map.json", JSON.stringify({ sessions: { rename: { token: "refresh_token" } } })));
+  const map = tempFile("map.json", JSON.stringify({ sessions: { rename: { token: "refresh_token" } } }));
   const result = await importLegacyFile({ databaseUrl: db.ownerUrl, file, map, quiet: true });
   t.true(result.ok, result.error ?? result.problems.join("\n"));
   const { rows: [session] } = await db.ownerPool.query("select refresh_token from app_public.sessions where legacy->>'id' = 's9'");
@@ -103,7 +105,7 @@ test.serial("a plain token under another name is stored as its SHA-256 and expor
 
 test.serial("a record holding both a renamed field and its new name is reported, naming its own field", async (t) => {
   const file = tempFile("clash.json", JSON.stringify({ users: [{ id: "c1", mail: "a@example.com", email: "b@example.com" }] }));
-  const map = loadMap(tempFile("map.json", JSON.stringify({ users: { rename: { mail: "email" } } })));
+  const map = tempFile("map.json", JSON.stringify({ users: { rename: { mail: "email" } } }));
   const result = await importLegacyFile({ databaseUrl: db.ownerUrl, file, map, quiet: true });
   t.false(result.ok);
   t.deepEqual(result.problems, ["users[0].mail: the map renames it to email, which the record also has"]);
@@ -116,7 +118,10 @@ test("an invalid map is refused before anything is read, with every problem name
     ai_jobs: { defaults: { provider: null, cost: "-1" } },
     sessions: [],
   }));
-  const error = t.throws(() => loadMap(mapFile), { instanceOf: MapError })!;
+  const client = new pg.Client({ connectionString: db.ownerUrl });
+  await client.connect();
+  const schema = await readSchema(client).finally(() => client.end());
+  const error = t.throws(() => loadMap(mapFile, schema), { instanceOf: MapError })!;
   t.deepEqual(error.problems, [
     "jobs: not an array of the file (expected users, projects, ai_jobs, sessions)",
     "users.renames: unknown (expected rename or defaults)",

@@ -1,17 +1,18 @@
-// npm run import -- FILE [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]
+// npm run import -- FILE [--map MAP.json] [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]
 // Imports a legacy unified_data.json (docs/legacy-import.md). Exit code 0 on success, 1 when the
-// import was refused or failed (nothing written), 2 on a usage error.
+// import was refused or failed (nothing written), 2 on a usage error (an invalid map included).
 import { parseArgs } from "node:util";
 import { ENTITY_NAMES } from "../import/entities.ts";
 import { withOwnerDatabase } from "./withDatabase.ts";
 import { importLegacyFile } from "../import/importer.ts";
 
-const USAGE = "usage: npm run import -- FILE [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]";
+const USAGE = "usage: npm run import -- FILE [--map MAP.json] [--dry-run] [--batch-name NAME] [--on-invalid stop|skip] [--report-limit N] [--stats]";
 let args;
 try {
   args = parseArgs({
     allowPositionals: true,
     options: {
+      map: { type: "string" },
       "dry-run": { type: "boolean" },
       "batch-name": { type: "string" },
       "on-invalid": { type: "string", default: "stop" },
@@ -35,6 +36,7 @@ const result = await withOwnerDatabase((databaseUrl) =>
   importLegacyFile({
     databaseUrl,
     file: positionals[0]!,
+    map: values.map,
     dryRun: values["dry-run"],
     batchName: values["batch-name"],
     onInvalid,
@@ -42,6 +44,10 @@ const result = await withOwnerDatabase((databaseUrl) =>
   }),
 );
 
+if (result.invalidMap) {
+  console.error(result.error);
+  process.exit(2);
+}
 for (const line of result.problems) console.error(line);
 if (result.problemCount > result.problems.length) console.error(`... and ${result.problemCount - result.problems.length} more problem(s)`);
 const rows = ENTITY_NAMES.map((e) => ({ table: e, ...result.counts[e] }));

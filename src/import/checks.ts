@@ -34,27 +34,31 @@ function checkStatements(): string[] {
           and not exists (select from ${s(ref.entity)} b where b.legacy_id = a.${ref.column}_legacy)
           and not exists (select from app_private.legacy_ids l where l.entity = '${ref.entity}' and l.legacy_id = a.${ref.column}_legacy)`));
     }
-    if (def.fields.some((field) => field.key === "created_at")) {
-      sql.push(problem(entity, "created_at", `select $E, a.ord, $F, 'differs from the stored row''s created_at, which cannot change once a row exists'
-        from ${s(entity)} a join ${def.table} t on t.${def.pk} = a.new_id
-        where a.stage_status = 'ok' and a.created_at is not null and a.created_at <> t.created_at`));
-    }
+    sql.push(problem(entity, "created_at", `select $E, a.ord, $F, 'differs from the stored row''s created_at, which cannot change once a row exists'
+      from ${s(entity)} a join ${def.table} t on t.${def.pk} = a.new_id
+      where a.stage_status = 'ok' and a.created_at is not null and a.created_at <> t.created_at`));
+    // Deleting, restoring or re-dating a stored row is an API action with an audit entry (and,
+    // for a user, revoked credentials): the import only creates rows in the state the file gives.
+    sql.push(problem(entity, "deleted_at", `select $E, a.ord, $F, 'differs from the stored row''s deleted_at; delete or restore the stored row through the API'
+      from ${s(entity)} a join ${def.table} t on t.${def.pk} = a.new_id
+      where a.stage_status = 'ok' and a.deleted_at is distinct from t.deleted_at`));
   }
-  // Unique among live users (citext: case-insensitive), in the file and against other rows.
+  // Unique among live users (citext: case-insensitive), in the file and against other rows; a
+  // deleted user's email is free again.
   for (const column of ["email", "phone_number"]) {
-    const norm = column === "email" ? "lower(x.email)" : "x.phone_number";
-    sql.push(duplicates("users", column, column === "email" ? "lower(email)" : column, `duplicate ${column.replace("_", " ")}`));
+    const key = column === "email" ? "lower(email)" : column;
+    sql.push(duplicates("users", column, `case when deleted_at is null then ${key} end`, `duplicate ${column.replace("_", " ")}`));
     sql.push(problem("users", column, `select $E, a.ord, $F, '${column.replace("_", " ")} already used by another user'
       from ${s("users")} a join app_public.users t on t.${column} = a.${column}${column === "email" ? "::citext" : ""} and t.deleted_at is null
-      where a.stage_status = 'ok' and t.user_id is distinct from a.new_id`));
+      where a.stage_status = 'ok' and a.deleted_at is null and t.user_id is distinct from a.new_id`));
   }
   // Legacy user ids of staged projects, from the file or from an earlier batch.
-  sql.push(duplicates("projects", "name", "(user_id_legacy, name)", "duplicate project name for the same user"));
+  sql.push(duplicates("projects", "name", "case when deleted_at is null then (user_id_legacy, name) end", "duplicate project name for the same user"));
   sql.push(problem("projects", "name", `select $E, a.ord, $F, 'the user already has another project with this name'
     from ${s("projects")} a
     join app_private.legacy_ids lu on lu.entity = 'users' and lu.legacy_id = a.user_id_legacy
     join app_public.projects t on t.user_id = lu.new_id and t.name = a.name and t.deleted_at is null
-    where a.stage_status = 'ok' and t.project_id is distinct from a.new_id`));
+    where a.stage_status = 'ok' and a.deleted_at is null and t.project_id is distinct from a.new_id`));
   // A job's project must belong to the job's user (trigger SGPRJ).
   sql.push(problem("ai_jobs", "project_id", `with owner as (
         select distinct on (legacy_id) legacy_id, user_id_legacy from ${s("projects")} where legacy_id is not null order by legacy_id, ord
@@ -74,6 +78,16 @@ function checkStatements(): string[] {
   sql.push(problem("sessions", "refresh_token", `select $E, a.ord, $F, 'refresh token already used by another session'
     from ${s("sessions")} a join app_public.sessions t on t.refresh_token = a.refresh_token
     where a.stage_status = 'ok' and t.session_id is distinct from a.new_id`));
+  // A deleted session, or a session of a deleted user (in the file or stored), is revoked as of
+  // that deletion, as deleting through the API would have done. `legacy.derived` tells export
+  // that the value came from the import, not from the file, so it is not written back.
+  sql.push(`update ${s("sessions")} a set revoked_at = d.deleted_at, legacy = a.legacy || '{"derived": ["revoked_at"]}'
+    from (select a.ord, coalesce(a.deleted_at,
+            (select u.deleted_at from ${s("users")} u where u.legacy_id = a.user_id_legacy order by u.ord limit 1),
+            (select t.deleted_at from app_private.legacy_ids l join app_public.users t on t.user_id = l.new_id
+              where l.entity = 'users' and l.legacy_id = a.user_id_legacy)) deleted_at
+            from ${s("sessions")} a where a.stage_status = 'ok' and a.revoked_at is null) d
+   where a.ord = d.ord and d.deleted_at is not null`);
   sql.push(problem("sessions", "revoked_at", `select $E, a.ord, $F, 'the stored session is revoked; a revoked session cannot be reactivated'
     from ${s("sessions")} a join app_public.sessions t on t.session_id = a.new_id
     where a.stage_status = 'ok' and t.revoked_at is not null and a.revoked_at is null`));

@@ -1,12 +1,15 @@
 // Reads imported rows back as legacy records: columns rendered to JSON, `legacy.extra` merged in,
 // original texts from `legacy.raw` used where they still denote the column's value (a row changed
 // since through the API is written with its current value), mapped fields absent from the input
-// left out. Used by `npm run export-legacy` and, inside the import transaction, by verification.
+// left out, the file's own field names given back and the map's defaults left out (map.ts).
+// Used by `npm run export-legacy` and, inside the import transaction, by verification.
 import fs from "node:fs";
 import type pg from "pg";
+import { readSchema, type ResolvedEntity, type Schema } from "./catalog.ts";
 import { ENTITIES, ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { legacyIdText } from "./fields.ts";
 import { isObject, newObject, parseExact, serialize, type JsonObject, type JsonValue } from "./json.ts";
+import { restoreNames } from "./map.ts";
 
 export interface ExportScope {
   /** Extra join/where restricting the rows, over `t` (table) and `l` (legacy_ids). */
@@ -16,8 +19,8 @@ export interface ExportScope {
   orderBy?: string;
 }
 
-function selectSql(entity: EntityName, scope: ExportScope): string {
-  const def = ENTITIES[entity];
+function selectSql(def: ResolvedEntity, scope: ExportScope): string {
+  const entity = def.name;
   const columns = [
     "l.legacy_id",
     "t.legacy::text as legacy",
@@ -36,15 +39,16 @@ function selectSql(entity: EntityName, scope: ExportScope): string {
 type Row = Record<string, string | null>;
 
 /** Rebuilds the legacy record of one row. */
-export function rebuildRecord(entity: EntityName, row: Row): JsonObject {
-  const def = ENTITIES[entity];
+export function rebuildRecord(def: ResolvedEntity, row: Row): JsonObject {
   const legacy = row.legacy ? (parseExact(row.legacy) as JsonObject) : newObject();
   const raw = isObject(legacy.raw) ? legacy.raw : newObject();
   const absent = new Set(Array.isArray(legacy.absent) ? (legacy.absent as string[]) : []);
+  // Columns the import set itself (a deleted user's sessions revoked): the file had no value.
+  const derived = new Set(Array.isArray(legacy.derived) ? (legacy.derived as string[]) : []);
   const record = newObject();
   record.id = legacy.id ?? row.legacy_id;
   def.fields.forEach((field, i) => {
-    const text = row[`f${i}`] ?? null;
+    const text = derived.has(field.key) ? null : (row[`f${i}`] ?? null);
     if (Object.hasOwn(raw, field.key)) {
       const original = parseExact(raw[field.key] as string);
       const converted = field.kind.toColumn(original);
@@ -54,9 +58,8 @@ export function rebuildRecord(entity: EntityName, row: Row): JsonObject {
         return;
       }
     } else if (absent.has(field.key)) {
-      const absentText = field.absent === undefined ? null : (field.kind.toColumn(field.absent) as { text: string | null }).text;
-      if (field.absent === undefined && field.notNull) return; // filled by the database (created_at)
-      if (field.sqlType === "jsonb" ? text === null || text === "{}" : text === absentText) return;
+      if (field.fill) return; // filled by the database (created_at)
+      if (text === field.absent) return;
     }
     record[field.key] = field.kind.render(text);
   });
@@ -76,18 +79,18 @@ export function rebuildRecord(entity: EntityName, row: Row): JsonObject {
   if (isObject(legacy.extra)) for (const key of Object.keys(legacy.extra)) record[key] = legacy.extra[key]!;
   const mapped = new Set(def.fields.map((field) => field.key).concat(def.references.map((ref) => ref.key)));
   for (const key of Object.keys(raw)) if (!mapped.has(key)) record[key] = parseExact(raw[key] as string);
-  return record;
+  return restoreNames(record, legacy);
 }
 
 /** Streams the rebuilt records of one entity through a server-side cursor (open transaction needed). */
 export async function forEachRecord(
   client: pg.ClientBase,
-  entity: EntityName,
+  def: ResolvedEntity,
   scope: ExportScope,
   fn: (record: JsonObject) => void | Promise<void>,
 ): Promise<number> {
-  const cursor = `import_export_${entity}`;
-  await client.query(`declare ${cursor} no scroll cursor for ${selectSql(entity, scope)}`, scope.params ?? []);
+  const cursor = `import_export_${def.name}`;
+  await client.query(`declare ${cursor} no scroll cursor for ${selectSql(def, scope)}`, scope.params ?? []);
   let count = 0;
   // The next batch is requested before this one is processed: the server reads while we rebuild.
   const fetch = () => client.query<Row>(`fetch 10000 from ${cursor}`);
@@ -98,7 +101,7 @@ export async function forEachRecord(
     next = fetch();
     next.catch(() => undefined); // awaited on the next turn
     for (const row of rows) {
-      await fn(rebuildRecord(entity, row));
+      await fn(rebuildRecord(def, row));
       count++;
     }
   }
@@ -123,11 +126,12 @@ export async function exportLegacyFile(client: pg.ClientBase, file: string, batc
   const counts = {} as Record<EntityName, number>;
   await client.query("begin isolation level repeatable read read only");
   try {
+    const schema: Schema = await readSchema(client);
     await write("{");
     for (const [e, entity] of ENTITY_NAMES.entries()) {
       await write(`${e ? "," : ""}\n${JSON.stringify(entity)}: [`);
       let first = true;
-      counts[entity] = await forEachRecord(client, entity, scope, async (record: JsonValue) => {
+      counts[entity] = await forEachRecord(client, schema[entity], scope, async (record: JsonValue) => {
         await write(`${first ? "\n" : ",\n"}${serialize(record)}`);
         first = false;
       });

@@ -9,7 +9,9 @@ import pg from "pg";
 import { runChecks, skippedLines, sqlProblems } from "./checks.ts";
 import { ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { forEachRecord } from "./export.ts";
-import { recordHash } from "./json.ts";
+import { recordHash, serialize, type JsonValue } from "./json.ts";
+import { loadMap, MapError, type ImportMap } from "./map.ts";
+import { readSchema, type Schema } from "./catalog.ts";
 import { mergeAll } from "./merge.ts";
 import { readLegacyFile } from "./parse.ts";
 import { Progress } from "./progress.ts";
@@ -22,6 +24,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   batchName?: string;
   onInvalid?: "stop" | "skip";
+  /** A map file: the file's own field names and defaults (`--map`, see map.ts). */
+  map?: string;
   /** Most problem lines kept and printed (all are counted). */
   reportLimit?: number;
   quiet?: boolean;
@@ -49,6 +53,8 @@ export interface ImportResult {
   problems: string[];
   problemCount: number;
   error?: string;
+  /** The map file was refused (a usage error: nothing was read). */
+  invalidMap?: boolean;
 }
 
 export class VerificationError extends Error {
@@ -85,15 +91,25 @@ export async function importLegacyFile(options: ImportOptions): Promise<ImportRe
     if (taken.rowCount) return result({ error: `batch name ${JSON.stringify(batchName)} is already used` });
 
     await client.query("begin");
-    await createStageTables(client);
-    const stager = new Stager(client);
+    // What the columns accept, as this database defines them, read inside the import's transaction.
+    const schema = await readSchema(client);
+    let map: ImportMap | undefined;
+    try {
+      map = options.map === undefined ? undefined : loadMap(options.map, schema);
+    } catch (error) {
+      if (!(error instanceof MapError)) throw error;
+      await client.query("rollback");
+      return result({ error: error.message, invalidMap: true });
+    }
+    await createStageTables(client, schema);
+    const stager = new Stager(client, schema);
     let records = 0;
     const read = await readLegacyFile(options.file, {
       record(entity, index, value, duplicateKeys) {
         records++;
         counts[entity].read++;
         for (const key of new Set(duplicateKeys)) report(`${entity}[${index}].${key}: duplicate key in the record`);
-        const staged = stageRecord(entity, index, value, report);
+        const staged = stageRecord(schema[entity], index, value, report, map?.[entity]);
         if (duplicateKeys.length) staged.valid = false;
         return stager.add(entity, staged);
       },
@@ -129,16 +145,19 @@ export async function importLegacyFile(options: ImportOptions): Promise<ImportRe
 
     progress.phase("merging");
     const { rows: [batch] } = await client.query<{ batch_id: string }>(
-      `insert into app_private.import_batches (name, file_name, file_sha256, file_bytes, on_invalid, started_at, finished_at, report)
-       values ($1, $2, $3, $4, $5, $6, $6, $7) returning batch_id`,
-      [batchName, path.basename(options.file), read.sha256, read.bytes, onInvalid, startedAt, JSON.stringify(problems)],
+      `insert into app_private.import_batches (name, file_name, file_sha256, file_bytes, on_invalid, started_at, finished_at, report, map)
+       values ($1, $2, $3, $4, $5, $6, $6, $7, $8) returning batch_id`,
+      [
+        batchName, path.basename(options.file), read.sha256, read.bytes, onInvalid, startedAt, JSON.stringify(problems),
+        map ? serialize(map as unknown as JsonValue) : null,
+      ],
     );
-    const merged = await mergeAll(client, batch!.batch_id);
+    const merged = await mergeAll(client, batch!.batch_id, schema);
     for (const entity of ENTITY_NAMES) Object.assign(counts[entity], merged[entity]);
 
     await options.afterMerge?.(client);
     progress.phase("verifying counts and checksums");
-    await verify(client, counts);
+    await verify(client, schema, counts);
     await client.query("update app_private.import_batches set finished_at = clock_timestamp(), counts = $2 where batch_id = $1", [
       batch!.batch_id,
       JSON.stringify(counts),
@@ -165,7 +184,7 @@ export async function importLegacyFile(options: ImportOptions): Promise<ImportRe
  * rebuilt from the tables (exactly what export would write) against the same sum over the input
  * records. Any difference means data would be lost: the import is rolled back.
  */
-async function verify(client: pg.ClientBase, counts: Record<EntityName, TableCounts>): Promise<void> {
+async function verify(client: pg.ClientBase, schema: Schema, counts: Record<EntityName, TableCounts>): Promise<void> {
   for (const entity of ENTITY_NAMES) {
     const stage = stageTable(entity);
     const { rows: [expected] } = await client.query<{ n: number; sum: string | null }>(
@@ -173,7 +192,7 @@ async function verify(client: pg.ClientBase, counts: Record<EntityName, TableCou
     );
     let n = 0;
     let sum = 0n;
-    await forEachRecord(client, entity, { join: `join ${stage} s on s.new_id = l.new_id and s.stage_status = 'ok'` }, (record) => {
+    await forEachRecord(client, schema[entity], { join: `join ${stage} s on s.new_id = l.new_id and s.stage_status = 'ok'` }, (record) => {
       n++;
       sum += recordHash(record);
     });

@@ -7,6 +7,7 @@
 // table by joins: cheaper than updating the staging table column by column, and every statement
 // after that reads it.
 import type pg from "pg";
+import type { Schema } from "./catalog.ts";
 import { ENTITIES, ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { stageTable } from "./stage.ts";
 
@@ -16,14 +17,14 @@ export interface MergeCounts {
   unchanged: number;
 }
 
-export async function mergeAll(client: pg.ClientBase, batchId: string): Promise<Record<EntityName, MergeCounts>> {
+export async function mergeAll(client: pg.ClientBase, batchId: string, schema: Schema): Promise<Record<EntityName, MergeCounts>> {
   const counts = {} as Record<EntityName, MergeCounts>;
-  for (const entity of ENTITY_NAMES) counts[entity] = await mergeEntity(client, entity, batchId);
+  for (const entity of ENTITY_NAMES) counts[entity] = await mergeEntity(client, schema, entity, batchId);
   return counts;
 }
 
-async function mergeEntity(client: pg.ClientBase, entity: EntityName, batchId: string): Promise<MergeCounts> {
-  const def = ENTITIES[entity];
+async function mergeEntity(client: pg.ClientBase, schema: Schema, entity: EntityName, batchId: string): Promise<MergeCounts> {
+  const def = schema[entity];
   const s = stageTable(entity);
   const src = `import_merge_${entity}`;
   const q = (sql: string, params: unknown[] = []) => client.query(sql, params);
@@ -75,7 +76,9 @@ async function mergeEntity(client: pg.ClientBase, entity: EntityName, batchId: s
     select $1, '${entity}', m.new_id, 'insert' from ${src} m
       join app_private.legacy_ids l on l.entity = '${entity}' and l.new_id = m.new_id and l.batch_id <> $1
      where not exists (select from ${def.table} t where t.${def.pk} = m.new_id)`, [batchId]);
-  const insertValues = columns.map((c) => (c === "created_at" ? "coalesce(m.created_at, now())" : `m.${c}`));
+  // A field left to a per-row default (created_at: now()) gets it here.
+  const fills = new Map(def.fields.map((field) => [field.column, field.fill]));
+  const insertValues = columns.map((c) => (fills.get(c) ? `coalesce(m.${c}, ${fills.get(c)})` : `m.${c}`));
   const inserted = await q(`insert into ${def.table} (${def.pk}, ${columns.join(", ")})
     select m.new_id, ${insertValues.join(", ")} from ${src} m
      where not exists (select from ${def.table} t where t.${def.pk} = m.new_id)

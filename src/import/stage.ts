@@ -3,7 +3,8 @@
 // invalid ones too (status 'invalid', with whatever id could be read), so that the SQL checks can
 // name duplicates and the records that depend on a rejected one.
 import type pg from "pg";
-import { ENTITIES, ENTITY_NAMES, type EntityName } from "./entities.ts";
+import type { Schema } from "./catalog.ts";
+import { ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { copyIn, copyValue } from "./copy.ts";
 import { serialize } from "./json.ts";
 import { uuidv7 } from "./uuid.ts";
@@ -11,9 +12,9 @@ import type { StagedRecord } from "./validate.ts";
 
 export const stageTable = (entity: EntityName) => `import_stage_${entity}`;
 
-export async function createStageTables(client: pg.ClientBase): Promise<void> {
+export async function createStageTables(client: pg.ClientBase, schema: Schema): Promise<void> {
   for (const name of ENTITY_NAMES) {
-    const def = ENTITIES[name];
+    const def = schema[name];
     const columns = [
       "ord bigint not null",
       "legacy_id text",
@@ -39,12 +40,14 @@ const CHUNK_BYTES = 4 << 20;
 /** Buffers COPY lines per entity; `add` returns a promise when a chunk is being sent. */
 export class Stager {
   private readonly client: pg.ClientBase;
+  private readonly schema: Schema;
   private readonly buffers = new Map<EntityName, string[]>();
   private readonly sizes = new Map<EntityName, number>();
   private inFlight: Promise<void> = Promise.resolve();
 
-  constructor(client: pg.ClientBase) {
+  constructor(client: pg.ClientBase, schema: Schema) {
     this.client = client;
+    this.schema = schema;
   }
 
   add(entity: EntityName, record: StagedRecord): Promise<void> | undefined {
@@ -77,7 +80,7 @@ export class Stager {
     this.buffers.set(entity, []);
     this.sizes.set(entity, 0);
     if (lines.length === 0) return this.inFlight;
-    const def = ENTITIES[entity];
+    const def = this.schema[entity];
     const columns = [
       "ord", "legacy_id", "stage_status",
       ...def.fields.map((field) => field.column),

@@ -3,9 +3,11 @@
 // verification compares the database against). Problems name the record and the field, as
 // `users[1234].email: not an email`. Cross-record checks (duplicates, dangling references) run
 // later in SQL over the staged rows, so memory does not grow with the file.
-import { ENTITIES, type EntityName } from "./entities.ts";
+import type { ResolvedEntity } from "./catalog.ts";
+import type { EntityName } from "./entities.ts";
 import { legacyIdText, sha256 } from "./fields.ts";
 import { isObject, newObject, recordHash, serialize, survivesJsonb, typeName, unstorable, type JsonObject, type JsonValue } from "./json.ts";
+import { applyMap, restoreNames, type EntityMap } from "./map.ts";
 
 export interface StagedRecord {
   index: number;
@@ -19,6 +21,7 @@ export interface StagedRecord {
   hash: bigint;
 }
 
+const REQUIRED = "required (a --map file can rename the file's own field to it, or give a default)";
 const PLAIN_PASSWORD_KEY = /^(plain_?)?password(_plain|_text)?$/i;
 
 /** The record as export will write it: a plain legacy refresh token becomes its SHA-256. */
@@ -42,12 +45,13 @@ export function exportView(entity: EntityName, record: JsonObject, problem: (fie
 }
 
 export function stageRecord(
-  entity: EntityName,
+  def: ResolvedEntity,
   index: number,
   value: JsonValue,
   report: (line: string) => void,
+  map?: EntityMap,
 ): StagedRecord {
-  const def = ENTITIES[entity];
+  const entity = def.name;
   const where = `${entity}[${index}]`;
   const staged: StagedRecord = {
     index,
@@ -63,10 +67,14 @@ export function stageRecord(
     return staged;
   }
   let valid = true;
+  const renamed = map ? applyMap(map, value) : undefined;
+  // Problems name the field as the file does.
   const problem = (field: string, message: string) => {
     valid = false;
-    report(`${where}.${field}: ${message}`);
+    report(`${where}.${renamed?.names[field] ?? field}: ${message}`);
   };
+  for (const { legacy, target } of renamed?.clashes ?? []) problem(legacy, `the map renames it to ${target}, which the record also has`);
+  if (renamed) value = renamed.record;
 
   if (!("id" in value)) problem("id", "required");
   else {
@@ -91,12 +99,9 @@ export function stageRecord(
   def.fields.forEach((field, i) => {
     mapped.add(field.key);
     if (!(field.key in record)) {
-      if (field.required) problem(field.key, "required");
+      if (field.required) problem(field.key, REQUIRED);
       absent.push(field.key);
-      if (field.absent !== undefined) {
-        const converted = field.kind.toColumn(field.absent);
-        staged.columns[i] = "text" in converted ? converted.text : null;
-      }
+      staged.columns[i] = field.absent;
       return;
     }
     const input = record[field.key]!;
@@ -138,7 +143,14 @@ export function stageRecord(
   if (Object.keys(extra).length) staged.legacy.extra = extra;
   if (Object.keys(raw).length) staged.legacy.raw = raw;
   if (absent.length) staged.legacy.absent = absent;
+  if (renamed && Object.keys(renamed.names).length) staged.legacy.names = toObject(renamed.names);
+  if (renamed && Object.keys(renamed.defaulted).length) staged.legacy.defaulted = toObject(renamed.defaulted);
   staged.valid = valid;
-  staged.hash = valid ? recordHash(record) : 0n;
+  // What export will write: verification compares it with the rows as they are rebuilt.
+  staged.hash = valid ? recordHash(restoreNames(record, staged.legacy)) : 0n;
   return staged;
+}
+
+function toObject(entries: Record<string, JsonValue>): JsonObject {
+  return Object.assign(newObject(), entries);
 }

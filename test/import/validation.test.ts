@@ -69,7 +69,7 @@ test.serial("field problems name the record and the field; unknown top-level key
   t.false(result.ok);
   t.deepEqual(result.problems.sort(), [
     "payments: unknown top-level key (expected users, projects, ai_jobs, sessions); its value is not imported",
-    "sessions[0].refresh_token_sha256: required",
+    "sessions[0].refresh_token_sha256: required (a --map file can rename the file's own field to it, or give a default)",
     "users[0].password: plain-text passwords are not imported: hash them with bcrypt into password_hash first",
     "users[0].created_at: not a timestamp (ISO 8601, YYYY-MM-DD HH:MM:SS or epoch seconds/milliseconds)",
     "users[0].role: not one of user, operator, admin",

@@ -1,0 +1,1 @@
+alter table app_private.import_batches drop column map;

@@ -1,0 +1,120 @@
+// What each mapped column accepts, read from the catalog when an import or export starts: its
+// type (enum labels in order, numeric precision and scale), NOT NULL, and its default. A DBA who
+// adds an enum value or changes a default changes what the importer accepts and fills in, with
+// no edit here. A mapped column the importer cannot read (dropped, or of a type it does not know)
+// stops the import with its name before anything is read.
+import type pg from "pg";
+import * as k from "./fields.ts";
+import { ENTITIES, ENTITY_NAMES, type Entity, type EntityName, type FieldShape } from "./entities.ts";
+
+export interface Field extends FieldShape {
+  kind: k.Kind;
+  /** Staging column type (enums and citext are staged as text and cast when merged). */
+  sqlType: string;
+  cast?: string;
+  notNull: boolean;
+  /** NOT NULL without a default: the record must give it. */
+  required: boolean;
+  /** Canonical text of a constant default, which an absent field gets; null when there is none. */
+  absent: string | null;
+  /** A default the database computes per row (now()): an absent field is left to it. */
+  fill?: string;
+}
+
+export interface ResolvedEntity extends Omit<Entity, "fields"> {
+  fields: Field[];
+}
+export type Schema = Record<EntityName, ResolvedEntity>;
+
+interface ColumnRow {
+  table_name: string;
+  column_name: string;
+  type: string;
+  base: string;
+  is_enum: boolean;
+  labels: string[] | null;
+  num_precision: number | null;
+  num_scale: number | null;
+  not_null: boolean;
+  default_expr: string | null;
+}
+
+// A default that is a literal, possibly cast ('user'::app_public.user_role, '{}'::jsonb, 0,
+// false) is the same for every row: an absent field gets it and export leaves it out again. Any
+// other default (now(), a function) is computed by the database per row.
+const LITERAL = /^(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|true|false)(?:::[\w." ]+(?:\(\d+(?:,\d+)?\))?(?:\[\])?)*$/;
+
+const COLUMNS_SQL = `
+  select c.oid::regclass::text table_name, a.attname column_name,
+         format_type(a.atttypid, a.atttypmod) type, t.typname base, t.typtype = 'e' is_enum,
+         (select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid) labels,
+         case when t.typname = 'numeric' and a.atttypmod >= 4 then ((a.atttypmod - 4) >> 16) & 65535 end num_precision,
+         case when t.typname = 'numeric' and a.atttypmod >= 4 then (a.atttypmod - 4) & 65535 end num_scale,
+         a.attnotnull not_null, pg_get_expr(d.adbin, d.adrelid) default_expr
+    from pg_attribute a
+    join pg_class c on c.oid = a.attrelid
+    join pg_type t on t.oid = a.atttypid
+    left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+   where c.oid = any($1::regclass[]) and a.attnum > 0 and not a.attisdropped`;
+
+function kindOf(shape: FieldShape, column: ColumnRow, where: string): k.Kind {
+  if (column.is_enum) return k.enumeration(column.labels ?? []);
+  switch (column.base) {
+    case "text":
+    case "citext":
+      return shape.text ?? k.text();
+    case "numeric":
+      if (column.num_precision === null || column.num_scale === null) throw new Error(`${where}: numeric without a precision is not supported by the importer`);
+      return k.decimal(column.num_precision, column.num_scale, shape.min);
+    case "int8":
+      return k.bigint(shape.min);
+    case "bool":
+      return k.boolean();
+    case "jsonb":
+      return k.json({ object: shape.object });
+    case "timestamptz":
+      return k.timestamp();
+    default:
+      throw new Error(`${where}: the importer cannot read a column of type ${column.type}`);
+  }
+}
+
+/** The mapped columns of every entity, as the connected database defines them. */
+export async function readSchema(client: pg.ClientBase): Promise<Schema> {
+  const tables = ENTITY_NAMES.map((name) => ENTITIES[name].table);
+  const { rows } = await client.query<ColumnRow>(COLUMNS_SQL, [tables]);
+  const byName = new Map(rows.map((row) => [`${row.table_name}.${row.column_name}`, row]));
+  const resolved = ENTITY_NAMES.map((name) => {
+    const entity = ENTITIES[name];
+    return entity.fields.map((shape) => {
+      const where = `${entity.table}.${shape.column}`;
+      const column = byName.get(where);
+      if (!column) throw new Error(`${where}: the importer maps this column, but the table has no such column`);
+      const kind = kindOf(shape, column, where);
+      const staged = column.is_enum || column.base === "citext";
+      const constant = column.default_expr !== null && LITERAL.test(column.default_expr);
+      const field: Field = {
+          ...shape,
+          kind,
+          sqlType: staged ? "text" : column.base === "numeric" ? "numeric" : column.type,
+          cast: staged ? column.type : undefined,
+          notNull: column.not_null,
+          required: column.not_null && column.default_expr === null,
+          absent: null,
+          fill: column.default_expr !== null && !constant ? column.default_expr : undefined,
+      };
+      // The default as the importer's canonical text, computed by the database itself.
+      return { field, defaultSql: constant ? kind.sql(`(${column.default_expr})`) : undefined };
+    });
+  });
+  const defaults = resolved.flat().filter((f) => f.defaultSql);
+  if (defaults.length) {
+    const { rows: [values] } = await client.query<Record<string, string | null>>(
+      `select ${defaults.map((f, i) => `${f.defaultSql} as d${i}`).join(", ")}`,
+    );
+    defaults.forEach((f, i) => (f.field.absent = values![`d${i}`] ?? null));
+  }
+  return Object.fromEntries(
+    ENTITY_NAMES.map((name, i) => [name, { ...ENTITIES[name], fields: resolved[i]!.map((f) => f.field) }]),
+  ) as Schema;
+}

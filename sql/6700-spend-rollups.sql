@@ -138,6 +138,32 @@ create or replace view app_private.platform_daily_spend_expected as
 comment on view app_private.platform_daily_spend_expected is
   'What app_public.platform_daily_spend must hold, computed from requests (slow: reads every settled request).';
 
+-- The generated connections filter by equality only; dashboards ask for a range of days ("the
+-- last 30 days"). These return the rollup rows of the days from first_day to last_day inclusive
+-- (null: unbounded), under the caller's row-level security, as connections with aggregates and
+-- groupedAggregates. Not strict, so that PostgreSQL inlines them and uses the day indexes.
+create or replace function app_public.daily_spend_between(first_day date, last_day date) returns setof app_public.daily_spend
+  language sql stable
+as $$
+  select * from app_public.daily_spend s
+   where (first_day is null or s.day >= first_day) and (last_day is null or s.day <= last_day);
+$$;
+comment on function app_public.daily_spend_between(date, date) is
+  'Rollup rows of daily spend from first_day to last_day (UTC days, both included; null leaves that end open) that the caller may see: users their own, operators everyone''s. Group them like dailySpends.';
+revoke all on function app_public.daily_spend_between(date, date) from public;
+grant execute on function app_public.daily_spend_between(date, date) to spendgate_user;
+
+create or replace function app_public.platform_daily_spend_between(first_day date, last_day date) returns setof app_public.platform_daily_spend
+  language sql stable
+as $$
+  select * from app_public.platform_daily_spend s
+   where (first_day is null or s.day >= first_day) and (last_day is null or s.day <= last_day);
+$$;
+comment on function app_public.platform_daily_spend_between(date, date) is
+  'Operators: platform-wide rollup rows from first_day to last_day (UTC days, both included; null leaves that end open). Group them by API_PROVIDER and DAY for spend by provider and day.';
+revoke all on function app_public.platform_daily_spend_between(date, date) from public;
+grant execute on function app_public.platform_daily_spend_between(date, date) to spendgate_operator;
+
 create or replace function app_public.spend_rollup_discrepancies()
   returns table (rollup text, key jsonb, expected jsonb, stored jsonb)
   language sql stable

@@ -8,7 +8,7 @@
 --                         Its size does not grow with the number of users. `shard` (a byte of
 --                         the user id, 0-15) spreads concurrent settlements of different users
 --                         over 16 rows, so they do not all wait on one hot counter row; readers
---                         sum the shards (the API never shows the column).
+--                         sum the shards (the API does not show the column).
 -- Both count only requests whose actual cost is recorded and that are not soft-deleted, which is
 -- what an operator sees when summing requests.actual_cost. A rollup row that falls back to zero
 -- requests is deleted. The data is derived: written only by the trigger's functions, never by
@@ -76,7 +76,7 @@ comment on column app_public.platform_daily_spend.platform_daily_spend_id is 'Un
 comment on column app_public.platform_daily_spend.day is 'The UTC day the requests were submitted on (their created_at).';
 comment on column app_public.platform_daily_spend.api_provider is E'@behavior +orderBy +filterBy +attribute:groupBy\nThe model provider the requests called.';
 comment on column app_public.platform_daily_spend.model_name is E'@behavior +orderBy +filterBy +attribute:groupBy\nThe model the requests called.';
-comment on column app_public.platform_daily_spend.shard is 'Internal: which of 16 rows of the same day, provider and model holds these requests (from the user id), so that concurrent settlements rarely wait on each other. Not exposed; sum over it.';
+comment on column app_public.platform_daily_spend.shard is E'@behavior -select -orderBy -filterBy -attribute:groupBy -aggregate -havingBy\nInternal: which of 16 rows of the same day, provider and model holds these requests (from the user id), so that concurrent settlements rarely wait on each other. Not in the API; sum over it.';
 comment on column app_public.platform_daily_spend.settled_requests is 'How many of these requests have an actual cost recorded.';
 comment on column app_public.platform_daily_spend.actual_cost is 'Sum of the actual cost of these requests (requests.actual_cost).';
 comment on column app_public.platform_daily_spend.settled_cost is 'Sum of what executed requests cost (requests.settled_cost): "spent".';

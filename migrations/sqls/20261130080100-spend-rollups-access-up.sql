@@ -19,6 +19,6 @@ create policy hide_deleted on app_public.platform_daily_spend as restrictive for
   using (deleted_at is null or deleted_at = now() or (select app_private.viewing_deleted()));
 create policy select_all on app_public.platform_daily_spend for select to spendgate_operator
   using (true);
-grant select (platform_daily_spend_id, day, api_provider, model_name, settled_requests, actual_cost,
+grant select (platform_daily_spend_id, day, api_provider, model_name, shard, settled_requests, actual_cost,
   settled_cost, created_at, updated_at, deleted_at)
   on app_public.platform_daily_spend to spendgate_operator;

@@ -53,10 +53,12 @@ async function spend(a: Agent, call: { agentId: string; apiProvider: string; mod
 }
 
 const DAILY = `{ dailySpends { nodes { userId projectId agentId apiProvider modelName settledRequests actualCost settledCost } } }`;
-const BY_PROVIDER_AND_DAY = `{
-  platformDailySpends { groupedAggregates(groupBy: [API_PROVIDER, DAY]) { keys sum { actualCost settledRequests } } }
+const BY_PROVIDER_AND_DAY = `query($today: Date!) {
+  platformDailySpendBetween(firstDay: $today, lastDay: $today) { groupedAggregates(groupBy: [API_PROVIDER, DAY]) { keys sum { actualCost settledRequests } } }
   requests { groupedAggregates(groupBy: [API_PROVIDER, CREATED_AT_TRUNCATED_TO_DAY]) { keys sum { actualCost } } }
 }`;
+const today = () => new Date().toISOString().slice(0, 10);
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 const DISCREPANCIES = "{ spendRollupDiscrepancies { nodes { rollup key expected stored } } }";
 
 const sortRows = <T>(rows: T[]) => rows.slice().sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -81,20 +83,42 @@ test("operators read every user's rollups and platform-wide spend by provider an
   const { dailySpends } = await operator.client.data("{ dailySpends { nodes { userId } } }");
   const users = new Set(dailySpends.nodes.map((n: { userId: string }) => n.userId));
   t.true(users.has(alice.owner.userId) && users.has(bob.owner.userId));
-  const { platformDailySpends, requests } = await operator.client.data(BY_PROVIDER_AND_DAY);
-  const today = new Date().toISOString().slice(0, 10);
-  t.deepEqual(sortRows(platformDailySpends.groupedAggregates), sortRows([
-    { keys: ["openai", today], sum: { actualCost: "1.87500000", settledRequests: "3" } },
-    { keys: ["anthropic", today], sum: { actualCost: "2.00000000", settledRequests: "1" } },
+  const { platformDailySpendBetween: platform, requests } = await operator.client.data(BY_PROVIDER_AND_DAY, { today: today() });
+  t.deepEqual(sortRows(platform.groupedAggregates), sortRows([
+    { keys: ["openai", today()], sum: { actualCost: "1.87500000", settledRequests: "3" } },
+    { keys: ["anthropic", today()], sum: { actualCost: "2.00000000", settledRequests: "1" } },
   ]));
   // The same question over the raw requests (slow at scale): same answer, day for day.
   const raw = requests.groupedAggregates
-    .filter((g: any) => g.sum.actualCost !== "0")
+    .filter((g: any) => g.sum.actualCost !== null && g.keys[1].startsWith(today()))
     .map((g: any) => ({ keys: [g.keys[0], g.keys[1].slice(0, 10)], sum: { actualCost: g.sum.actualCost } }));
   t.deepEqual(
     sortRows(raw),
-    sortRows(platformDailySpends.groupedAggregates.map((g: any) => ({ keys: g.keys, sum: { actualCost: g.sum.actualCost } }))),
+    sortRows(platform.groupedAggregates.map((g: any) => ({ keys: g.keys, sum: { actualCost: g.sum.actualCost } }))),
   );
+});
+
+test("a range of days: the last 30 days leave out older spend, for the user and for operators", async (t) => {
+  // An older settled request (timestamps are set in the database; the trigger counts it the same way).
+  await ctx.db.ownerPool.query(
+    `insert into app_public.requests (user_id, project_id, agent_id, api_provider, model_name, status, estimated_cost, actual_cost, created_at)
+     values ($1, $2, 'writer', 'legacy', 'old', 'executed', 1, 4, now() - interval '40 days')`,
+    [bob.owner.userId, bob.projectId],
+  );
+  const mine = await bob.owner.client.data(`query($first: Date!, $last: Date!) {
+    all: dailySpends { aggregates { sum { actualCost } } }
+    recent: dailySpendBetween(firstDay: $first, lastDay: $last) { aggregates { sum { actualCost } } groupedAggregates(groupBy: [DAY]) { keys } }
+    open: dailySpendBetween(lastDay: $last) { aggregates { sum { actualCost } } }
+  }`, { first: daysAgo(29), last: today() });
+  t.is(mine.all.aggregates.sum.actualCost, "5.12500000");
+  t.is(mine.recent.aggregates.sum.actualCost, "1.12500000");
+  t.deepEqual(mine.recent.groupedAggregates, [{ keys: [today()] }]);
+  t.is(mine.open.aggregates.sum.actualCost, "5.12500000", "a null first day leaves the range open");
+  const platform = await operator.client.data(`query($first: Date!) {
+    platformDailySpendBetween(firstDay: $first) { groupedAggregates(groupBy: [API_PROVIDER]) { keys } }
+  }`, { first: daysAgo(29) });
+  t.false(platform.platformDailySpendBetween.groupedAggregates.some((g: any) => g.keys[0] === "legacy"));
+  t.deepEqual((await bob.owner.client.errors("{ platformDailySpendBetween(firstDay: null) { nodes { day } } }")).map(([code]) => code), ["SGDNY"]);
 });
 
 test("users and API keys cannot read platform-wide spend; anonymous callers read no rollup", async (t) => {

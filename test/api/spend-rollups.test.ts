@@ -2,6 +2,7 @@
 // HTTP. Agents submit and settle requests; the rollups follow in the same transaction, each user
 // (and the user's API keys) reads only their own rows, operators read every user's and the
 // platform-wide table, anonymous callers nothing; an admin's check proves them exact.
+import fs from "node:fs";
 import test from "ava";
 import { useTestGateway } from "../helpers/gateway.ts";
 import { anonymous, bootstrapAdmin, createApiKey, promote, register, type Account, type ApiClient } from "./client.ts";
@@ -149,5 +150,17 @@ test("an admin's check finds the rollups exact; operators and users may not run 
     t.deepEqual(nodes.map((n: any) => [n.rollup, n.key.agentId, n.expected.actualCost, n.stored.actualCost]), [["daily_spend", "writer", 0.75, 1.75]]);
   } finally {
     await ctx.db.ownerPool.query("update app_public.daily_spend set actual_cost = actual_cost - 1 where user_id = $1 and agent_id = 'writer'", [alice.owner.userId]);
+  }
+});
+
+test("the README's rollup examples run as written, as the role each names", async (t) => {
+  const readme = fs.readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const blocks = [...readme.matchAll(/^```graphql rollups as=(\w+)\n([\s\S]*?)^```$/gm)];
+  t.is(blocks.length, 3);
+  const clients: Record<string, ApiClient> = { user: alice.owner.client, operator: operator.client, admin: admin.client };
+  for (const [, as, query] of blocks) {
+    const response = await clients[as!]!.post(query!);
+    t.is(response.status, 200, query);
+    t.deepEqual(response.body.errors, undefined, query);
   }
 });

@@ -66,6 +66,17 @@ export interface BackupConfig {
   pgBinDir: string | undefined;
 }
 
+/** Reads on a hot standby (src/database/replicas.ts). */
+export interface ReplicaConfig {
+  /** The replica; undefined: every operation runs on the primary. */
+  readUrl: string | undefined;
+  /** After a caller's mutation, that caller's queries stay on the primary this long. */
+  readYourWritesMs: number;
+  /** A replica further behind the primary than this is skipped. */
+  maxLagMs: number;
+  checkIntervalMs: number;
+}
+
 export interface HttpConfig {
   host: string;
   port: number;
@@ -151,6 +162,7 @@ export interface ConfigSections {
   worker: WorkerConfig;
   outbound: OutboundConfig;
   backup: BackupConfig;
+  replicas: ReplicaConfig;
 }
 export type ConfigSection = keyof ConfigSections;
 export type ConfigWith<K extends ConfigSection> = BaseConfig & Pick<ConfigSections, K>;
@@ -386,6 +398,12 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
     daily: read.bool("BACKUP_DAILY", false),
     pgBinDir: read.raw("PG_BIN_DIR") === undefined ? undefined : read.path("PG_BIN_DIR", ""),
   }),
+  replicas: (read) => ({
+    readUrl: read.postgresUrl("DATABASE_READ_URL"),
+    readYourWritesMs: read.int("REPLICA_READ_YOUR_WRITES_MS", 5000, 0, 3_600_000),
+    maxLagMs: read.int("REPLICA_MAX_LAG_MS", 1000, 0, 3_600_000),
+    checkIntervalMs: read.int("REPLICA_CHECK_INTERVAL_MS", 1000, 50, 600_000),
+  }),
 };
 
 export const ALL_SECTIONS = Object.keys(SECTION_READERS) as ConfigSection[];
@@ -425,7 +443,7 @@ export function redactUrl(url: string): string {
 /** The configuration as it may be logged: URLs without passwords, secrets as "set"/"unset". */
 export function describeConfig(config: Partial<ConfigSections> & BaseConfig): Record<string, unknown> {
   const redact = (url: string | undefined) => url && redactUrl(url);
-  const { database, http, jwt, redis, worker, outbound } = config;
+  const { database, http, jwt, redis, worker, outbound, replicas } = config;
   return {
     nodeEnv: config.nodeEnv,
     ...(http && { host: http.host, port: http.port }),
@@ -438,5 +456,6 @@ export function describeConfig(config: Partial<ConfigSections> & BaseConfig): Re
     ...(redis && { redis: redact(redis.url) }),
     ...(worker && { worker: worker.mode }),
     ...(outbound && { outbound: { allowPrivateAddresses: outbound.allowPrivateAddresses, timeoutMs: outbound.timeoutMs } }),
+    ...(replicas?.readUrl && { readReplica: { url: redact(replicas.readUrl), readYourWritesMs: replicas.readYourWritesMs, maxLagMs: replicas.maxLagMs } }),
   };
 }

@@ -12,6 +12,7 @@ import { createTokenService } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
 import type { DatabaseTarget } from "../database/connect.ts";
 import { createPool } from "../database/pools.ts";
+import { createReplicaRouter, type ReplicaRouter } from "../database/replicas.ts";
 import { loadPlugins } from "../graphql/plugins.ts";
 import { makePreset } from "../graphql/preset.ts";
 import type { Logger } from "../logger.ts";
@@ -35,6 +36,8 @@ export interface Gateway {
   server: http.Server;
   /** The inline graphile-worker, when WORKER=inline. */
   worker: WorkerHandle | undefined;
+  /** Query routing to DATABASE_READ_URL, when set. */
+  replicas: ReplicaRouter | undefined;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,15 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   const authPool = createPool(database.authUrl, "api", config.database.pool, config.database, log);
   const ownerPool = createPool(database.ownerUrl, "owner", config.database.pool, config.database, log, config.worker.concurrency + 3);
   const metrics = createMetrics({ api: authPool, owner: ownerPool });
+  const { readUrl } = config.replicas;
+  const replicas = readUrl === undefined ? undefined : createReplicaRouter({
+    config: { ...config.replicas, readUrl },
+    pool: config.database.pool,
+    authenticatorPassword: database.authenticatorPassword,
+    primary: authPool,
+    registry: metrics.registry,
+    log,
+  });
 
   const app = express();
   app.disable("x-powered-by");
@@ -61,7 +73,14 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
 
   const pgl = postgraphile(
-    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens }, authPool, plugins: await loadPlugins(), log }),
+    makePreset({
+      graphql: config.graphql,
+      isProduction: config.isProduction,
+      services: { tokens },
+      authPool,
+      plugins: [...(await loadPlugins()), ...(replicas ? [replicas.plugin] : [])],
+      log,
+    }),
   );
   const server = http.createServer(app);
   await pgl.createServ(grafserv).addTo(app, server);
@@ -100,7 +119,8 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await apiKeyUsage.stop();
       await redis?.close();
       await pgl.release();
+      await replicas?.close();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());
-  return { url, adminUrl: admin?.url, server, worker, close };
+  return { url, adminUrl: admin?.url, server, worker, replicas, close };
 }

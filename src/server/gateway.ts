@@ -7,6 +7,7 @@ import { postgraphile } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/express/v4";
 import { createApiKeyUsage } from "../auth/apiKeys.ts";
 import { createAuthenticate } from "../auth/authenticate.ts";
+import { createCredentialStore, type CredentialStore } from "../auth/credentialCache.ts";
 import { loadJwtSecret } from "../auth/secret.ts";
 import { createTokenService } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
@@ -33,6 +34,8 @@ export interface Gateway {
   /** The admin server (/metrics, /healthz, /readyz), when ADMIN_PORT is set. */
   adminUrl: string | undefined;
   server: http.Server;
+  /** The credential checks of this instance and their cache. */
+  credentials: CredentialStore;
   /** The inline graphile-worker, when WORKER=inline. */
   worker: WorkerHandle | undefined;
   close(): Promise<void>;
@@ -44,7 +47,8 @@ const SHUTDOWN_GRACE_MS = 8_000;
 export async function startGateway(config: Config, log: Logger, database: DatabaseTarget): Promise<Gateway> {
   const authPool = createPool(database.authUrl, "api", config.database.pool, log);
   const ownerPool = createPool(database.ownerUrl, "owner", config.database.pool, log, config.worker.concurrency + 3);
-  const metrics = createMetrics({ api: authPool, owner: ownerPool });
+  const credentials = createCredentialStore({ pool: authPool, listenUrl: database.authUrl, maxEntries: config.jwt.credentialCacheEntries, log });
+  const metrics = createMetrics({ api: authPool, owner: ownerPool }, credentials);
 
   const app = express();
   app.disable("x-powered-by");
@@ -55,7 +59,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   installCors(app, config.http.corsOrigins);
   const tokens = createTokenService(config.jwt, loadJwtSecret(config.jwt, config, log));
   const apiKeyUsage = createApiKeyUsage(authPool, log);
-  installAuth(app, createAuthenticate({ tokens, pool: authPool, usage: apiKeyUsage }), log);
+  installAuth(app, createAuthenticate({ tokens, credentials, usage: apiKeyUsage }), log);
   const redis = connectRedis(config.redis, log);
   const rateLimits = createRateLimits(config.rateLimit, redis);
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
@@ -98,9 +102,10 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await admin?.close();
       await worker?.stop();
       await apiKeyUsage.stop();
+      await credentials.close();
       await redis?.close();
       await pgl.release();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());
-  return { url, adminUrl: admin?.url, server, worker, close };
+  return { url, adminUrl: admin?.url, server, credentials, worker, close };
 }

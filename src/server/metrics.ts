@@ -5,6 +5,7 @@
 import type { Express } from "express";
 import type pg from "pg";
 import client from "prom-client";
+import type { CredentialStore } from "../auth/credentialCache.ts";
 
 /** Routes get a fixed label; anything else is "other", so clients cannot explode cardinality. */
 const KNOWN_ROUTES = new Set(["/graphql", "/graphiql", "/healthz", "/readyz", "/metrics"]);
@@ -14,7 +15,7 @@ export interface Metrics {
   observeHttp(method: string, path: string, status: number, seconds: number): void;
 }
 
-export function createMetrics(pools: Record<string, pg.Pool>): Metrics {
+export function createMetrics(pools: Record<string, pg.Pool>, credentials?: Pick<CredentialStore, "stats">): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "spendgate_" });
   // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
@@ -36,6 +37,21 @@ export function createMetrics(pools: Record<string, pg.Pool>): Metrics {
   poolGauge("spendgate_db_pool_connections", "Connections open in the pool (idle + in use).", (p) => p.totalCount);
   poolGauge("spendgate_db_pool_connections_idle", "Idle connections in the pool.", (p) => p.idleCount);
   poolGauge("spendgate_db_pool_requests_waiting", "Requests waiting for a connection from the pool.", (p) => p.waitingCount);
+
+  if (credentials) {
+    new client.Counter({
+      name: "spendgate_credential_checks_total",
+      help: "Credential checks of requests (token's user and session, API key), by where the answer came from: memory (the credential cache) or database.",
+      labelNames: ["source"],
+      registers: [registry],
+      collect() {
+        const { hits, misses } = credentials.stats();
+        this.reset();
+        this.inc({ source: "memory" }, hits);
+        this.inc({ source: "database" }, misses);
+      },
+    });
+  }
 
   const requests = new client.Counter({
     name: "spendgate_http_requests_total",

@@ -215,7 +215,7 @@ commit;
     const direct = new Map<number, Result>();
     for (const c of CONCURRENCY) direct.set(c, pgbench(database, script, c, dir, AUTHENTICATOR_ROLE));
     // One piece of the gateway's extra work on its own: the per-request user check.
-    const userCheck = pgbench(database, `select * from app_private.authenticate_user('${userId}', null);\n`, 1, dir, AUTHENTICATOR_ROLE);
+    const userCheck = pgbench(database, `select * from app_private.user_credentials('${userId}', null);\n`, 1, dir, AUTHENTICATOR_ROLE);
 
     const table = [
       "| clients | gateway req/s | gateway p50 / p99 ms | plain PostGraphile req/s | plain p50 / p99 ms | pgbench tx/s | pgbench p50 / p99 ms | gateway / plain | gateway / pgbench |",
@@ -234,7 +234,7 @@ commit;
     console.log(table.join("\n"));
     console.log(`\nAt 1 client, median per request: gateway ${fmt(a1.p50, 2)} ms = raw SQL transaction ${fmt(d1.p50, 2)} ms`
       + ` + PostGraphile over HTTP ${fmt(b1.p50 - d1.p50, 2)} ms + our middleware and auth ${fmt(a1.p50 - b1.p50, 2)} ms;`
-      + ` the user check alone (authenticate_user, pgbench, 1 client): ${fmt(userCheck.p50, 2)} ms, ${fmt(userCheck.tps, 0)}/s.`);
+      + ` the user check alone (user_credentials, pgbench, 1 client): ${fmt(userCheck.p50, 2)} ms, ${fmt(userCheck.tps, 0)}/s.`);
     console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${new Date().toISOString()}, PostgreSQL ${(await owner.query("show server_version")).rows[0].server_version}, Node ${process.versions.node}`);
   } finally {
     await gateway?.close();

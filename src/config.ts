@@ -99,6 +99,8 @@ export interface JwtConfig {
   audience: string;
   accessTokenTtlS: number;
   refreshTokenTtlS: number;
+  /** Credential checks kept in memory per process (src/auth/credentialCache.ts); 0: none. */
+  credentialCacheEntries: number;
 }
 
 export interface GraphQLConfig {
@@ -344,6 +346,7 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
       audience: read.string("JWT_AUDIENCE", "spendgate"),
       accessTokenTtlS: read.int("ACCESS_TOKEN_TTL_S", 900, 10),
       refreshTokenTtlS: read.int("REFRESH_TOKEN_TTL_S", 30 * 24 * 3600, 60),
+      credentialCacheEntries: read.int("CREDENTIAL_CACHE_ENTRIES", 10_000, 0, 10_000_000),
     };
   },
   graphql: (read, base) => ({

@@ -1,9 +1,10 @@
 // Turns a request's credentials into an Identity, or a 401 AuthError. No credentials: anonymous.
 // A JWT is verified cryptographically first (a bad token never touches the database), then the
 // user behind it is checked (exists, not soft-deleted, active, really has the role the token
-// names, session not revoked); an API key is looked up by its SHA-256 hash.
+// names, session not revoked); an API key is looked up by its SHA-256 hash. Both checks go
+// through the credential cache (./credentialCache.ts), which normally answers from memory.
 import type { IncomingHttpHeaders } from "node:http";
-import type pg from "pg";
+import type { CredentialStore } from "./credentialCache.ts";
 import { ANONYMOUS, type ApiRole, type Identity } from "./identity.ts";
 import { hashApiKey, type ApiKeyUsage } from "./apiKeys.ts";
 import { AuthError } from "./errors.ts";
@@ -11,29 +12,15 @@ import { TOKEN_ROLES, type TokenRole, type TokenService } from "./tokens.ts";
 
 const API_ROLE: Record<TokenRole, ApiRole> = { user: "spendgate_user", operator: "spendgate_operator", admin: "spendgate_admin" };
 
-interface AccountRow {
-  role: TokenRole;
-  account_status: string;
-  session_active: boolean | null;
-}
-
-interface ApiKeyRow {
-  api_key_id: string;
-  user_id: string;
-  role: TokenRole;
-  key_status: string;
-  account_status: string;
-}
-
 export interface AuthenticatorDeps {
   tokens: TokenService;
-  pool: pg.Pool;
+  credentials: CredentialStore;
   usage: ApiKeyUsage;
 }
 
 export type Authenticate = (headers: IncomingHttpHeaders) => Promise<Identity>;
 
-export function createAuthenticate({ tokens, pool, usage }: AuthenticatorDeps): Authenticate {
+export function createAuthenticate({ tokens, credentials, usage }: AuthenticatorDeps): Authenticate {
   return async (headers) => {
     const authorization = headers.authorization;
     const apiKey = headers["x-api-key"];
@@ -53,8 +40,7 @@ export function createAuthenticate({ tokens, pool, usage }: AuthenticatorDeps): 
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim());
     if (!match) throw new AuthError("INVALID_TOKEN", "Authorization header must be `Bearer <token>`");
     const claims = await tokens.verify(match[1]!);
-    const { rows } = await pool.query<AccountRow>("select * from app_private.authenticate_user($1, $2)", [claims.userId, claims.sessionId ?? null]);
-    const account = rows[0];
+    const account = await credentials.account(claims.userId, claims.sessionId);
     if (!account) throw new AuthError("UNKNOWN_USER", "the user of this token does not exist or was deleted");
     assertActive(account.account_status);
     if (account.session_active === false) throw new AuthError("INVALID_TOKEN", "the session of this token has ended (logged out or revoked)");
@@ -66,8 +52,7 @@ export function createAuthenticate({ tokens, pool, usage }: AuthenticatorDeps): 
 
   async function fromApiKey(header: string | string[]): Promise<Identity> {
     if (typeof header !== "string" || header.length === 0 || header.length > 200) throw new AuthError("INVALID_API_KEY", "X-API-Key is malformed");
-    const { rows } = await pool.query<ApiKeyRow>("select * from app_private.authenticate_api_key($1)", [hashApiKey(header)]);
-    const key = rows[0];
+    const key = await credentials.apiKey(hashApiKey(header));
     if (!key) throw new AuthError("INVALID_API_KEY", "unknown API key");
     if (key.key_status === "expired") throw new AuthError("EXPIRED_API_KEY", "this API key has expired");
     if (key.key_status !== "active") throw new AuthError("REVOKED_API_KEY", "this API key has been revoked");

@@ -5,6 +5,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { JwtConfig } from "../config.ts";
 import { AuthError } from "./errors.ts";
+import { createHs256Verifier } from "./hs256.ts";
 
 export const CLOCK_TOLERANCE_S = 30;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,6 +27,7 @@ export interface TokenService {
 
 export function createTokenService(config: JwtConfig, secret: Uint8Array): TokenService {
   const { issuer, audience, accessTokenTtlS } = config;
+  const verifyHs256 = createHs256Verifier(secret, { issuer, audience, clockToleranceS: CLOCK_TOLERANCE_S });
   const jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }) : undefined;
 
   return {
@@ -49,7 +51,7 @@ export function createTokenService(config: JwtConfig, secret: Uint8Array): Token
       let payload: JWTPayload;
       try {
         const header = decodeHeaderAlg(token);
-        if (header === "HS256") payload = (await jwtVerify(token, secret, { ...options, algorithms: ["HS256"] })).payload;
+        if (header === "HS256") payload = verifyHs256(token, Math.floor(Date.now() / 1000));
         else if (jwks && (header === "RS256" || header === "ES256")) payload = (await jwtVerify(token, jwks, { ...options, algorithms: ["RS256", "ES256"] })).payload;
         else throw new AuthError("INVALID_TOKEN", `unsupported token algorithm ${JSON.stringify(header)}`);
       } catch (error) {

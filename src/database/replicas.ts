@@ -16,7 +16,7 @@ import client from "prom-client";
 import type { PoolConfig, ReplicaConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { authenticatorUrl, AUTHENTICATOR_ROLE } from "./connect.ts";
-import { createPool } from "./pools.ts";
+import { createPool, type QueryLogConfig } from "./pools.ts";
 
 type WithPgClient = (pgSettings: Record<string, string> | null, callback: (client: unknown) => Promise<unknown>) => Promise<unknown>;
 
@@ -41,6 +41,8 @@ export interface ReplicaRouter {
 export interface ReplicaOptions {
   config: ReplicaConfig & { readUrl: string };
   pool: PoolConfig;
+  /** Slow statements on the replica are logged like those on the primary. */
+  queryLog: QueryLogConfig;
   authenticatorPassword: string | undefined;
   /** The API's pool on the primary: the monitor reads the primary's WAL position with it. */
   primary: pg.Pool;
@@ -69,12 +71,12 @@ function operationType(args: { document?: { definitions: readonly { kind: string
   return chosen?.operation;
 }
 
-export function createReplicaRouter({ config, pool: poolConfig, authenticatorPassword, primary, registry, log, now = Date.now }: ReplicaOptions): ReplicaRouter {
+export function createReplicaRouter({ config, pool: poolConfig, queryLog, authenticatorPassword, primary, registry, log, now = Date.now }: ReplicaOptions): ReplicaRouter {
   // A replica that does not answer must not hold requests for the primary pool's 30 s default.
   const pool = createPool(replicaAuthUrl(config.readUrl, authenticatorPassword), "replica", {
     ...poolConfig,
     connectionTimeoutMs: Math.min(poolConfig.connectionTimeoutMs, 2000),
-  }, log);
+  }, queryLog, log);
   const events = new EventEmitter();
   // Skipped until the first check says otherwise: no read goes to a replica nobody has looked at.
   let state: ReplicaState = { usable: false, reason: "not checked yet", lagMs: undefined };

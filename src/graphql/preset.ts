@@ -10,6 +10,7 @@ import type { GraphQLConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { makeMaskError } from "./errors.ts";
 import { makeContext, type GatewayServices } from "./context.ts";
+import { makeWithPgClient } from "./withPgClient.ts";
 
 export const EXPOSED_SCHEMAS = ["app_public"];
 /** The schema is built from what this role may see: secrets without grants never appear. */
@@ -49,13 +50,7 @@ export function makePreset({ graphql, isProduction, services, authPool, plugins,
   return {
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset, PgAggregatesPreset],
     plugins,
-    pgServices: [
-      makePgService({
-        pool: authPool,
-        schemas: EXPOSED_SCHEMAS,
-        pgSettingsForIntrospection: { role: INTROSPECTION_ROLE },
-      }),
-    ],
+    pgServices: [pgService(authPool)],
     grafserv: {
       graphqlPath: "/graphql",
       graphiql: graphql.graphiql,
@@ -81,4 +76,10 @@ export function makePreset({ graphql, isProduction, services, authPool, plugins,
       ...(services && { context: makeContext(services, graphql.statementTimeoutMs) }),
     },
   };
+}
+
+/** @dataplan/pg's service for our pool, with our one-round-trip database access (withPgClient.ts). */
+function pgService(pool: pg.Pool): GraphileConfig.PgServiceConfiguration {
+  const service = makePgService({ pool, schemas: EXPOSED_SCHEMAS, pgSettingsForIntrospection: { role: INTROSPECTION_ROLE } });
+  return { ...service, adaptor: { ...service.adaptor, createWithPgClient: () => makeWithPgClient(pool) } };
 }

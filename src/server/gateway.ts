@@ -7,6 +7,7 @@ import { postgraphile } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/express/v4";
 import { createApiKeyUsage } from "../auth/apiKeys.ts";
 import { createAuthenticate } from "../auth/authenticate.ts";
+import { createCredentialStore, type CredentialStore } from "../auth/credentialCache.ts";
 import { loadJwtSecret } from "../auth/secret.ts";
 import { createTokenService } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
@@ -34,6 +35,8 @@ export interface Gateway {
   /** The admin server (/metrics, /healthz, /readyz), when ADMIN_PORT is set. */
   adminUrl: string | undefined;
   server: http.Server;
+  /** The credential checks of this instance and their cache. */
+  credentials: CredentialStore;
   /** The inline graphile-worker, when WORKER=inline. */
   worker: WorkerHandle | undefined;
   /** Query routing to DATABASE_READ_URL, when set. */
@@ -47,11 +50,13 @@ const SHUTDOWN_GRACE_MS = 8_000;
 export async function startGateway(config: Config, log: Logger, database: DatabaseTarget): Promise<Gateway> {
   const authPool = createPool(database.authUrl, "api", config.database.pool, config.database, log);
   const ownerPool = createPool(database.ownerUrl, "owner", config.database.pool, config.database, log, config.worker.concurrency + 3);
-  const metrics = createMetrics({ api: authPool, owner: ownerPool });
+  const credentials = createCredentialStore({ pool: authPool, listenUrl: database.authUrl, maxEntries: config.jwt.credentialCacheEntries, log });
+  const metrics = createMetrics({ api: authPool, owner: ownerPool }, credentials);
   const { readUrl } = config.replicas;
   const replicas = readUrl === undefined ? undefined : createReplicaRouter({
     config: { ...config.replicas, readUrl },
     pool: config.database.pool,
+    queryLog: config.database,
     authenticatorPassword: database.authenticatorPassword,
     primary: authPool,
     registry: metrics.registry,
@@ -67,7 +72,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   installCors(app, config.http.corsOrigins);
   const tokens = createTokenService(config.jwt, loadJwtSecret(config.jwt, config, log));
   const apiKeyUsage = createApiKeyUsage(authPool, log);
-  installAuth(app, createAuthenticate({ tokens, pool: authPool, usage: apiKeyUsage }), log);
+  installAuth(app, createAuthenticate({ tokens, credentials, usage: apiKeyUsage }), log);
   const redis = connectRedis(config.redis, log);
   const rateLimits = createRateLimits(config.rateLimit, redis);
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
@@ -117,10 +122,11 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await admin?.close();
       await worker?.stop();
       await apiKeyUsage.stop();
+      await credentials.close();
       await redis?.close();
       await pgl.release();
       await replicas?.close();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());
-  return { url, adminUrl: admin?.url, server, worker, replicas, close };
+  return { url, adminUrl: admin?.url, server, credentials, worker, replicas, close };
 }

@@ -7,6 +7,7 @@
 import type { Express } from "express";
 import type pg from "pg";
 import client from "prom-client";
+import type { CredentialStore } from "../auth/credentialCache.ts";
 
 /** Routes get a fixed label; anything else is "other", so clients cannot explode cardinality. */
 const KNOWN_ROUTES = new Set(["/graphql", "/graphiql", "/healthz", "/readyz", "/metrics"]);
@@ -22,7 +23,7 @@ export interface Metrics {
 const MAX_OPERATION_LABELS = 200;
 const OPERATION_LABEL = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 
-export function createMetrics(pools: Record<string, pg.Pool>): Metrics {
+export function createMetrics(pools: Record<string, pg.Pool>, credentials?: Pick<CredentialStore, "stats">): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "spendgate_" });
   // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
@@ -62,6 +63,21 @@ export function createMetrics(pools: Record<string, pg.Pool>): Metrics {
       for (const [label, clock] of saturation) this.inc({ pool: label }, clock.seconds());
     },
   });
+
+  if (credentials) {
+    new client.Counter({
+      name: "spendgate_credential_checks_total",
+      help: "Credential checks of requests (token's user and session, API key), by where the answer came from: memory (the credential cache) or database.",
+      labelNames: ["source"],
+      registers: [registry],
+      collect() {
+        const { hits, misses } = credentials.stats();
+        this.reset();
+        this.inc({ source: "memory" }, hits);
+        this.inc({ source: "database" }, misses);
+      },
+    });
+  }
 
   const requests = new client.Counter({
     name: "spendgate_http_requests_total",

@@ -1,0 +1,156 @@
+// The per-request credential check without a database round trip: the answers of
+// app_private.user_credentials / api_key_credentials (sql/2200-request-authentication.sql) are
+// kept in process memory and forgotten the moment the database says they changed. Triggers on
+// users, sessions and api_keys notify `spendgate_credentials` with the user's id at commit (role
+// change, suspension, deletion, logout, revocation, expiry edits), whoever made the change; every
+// instance listens (src/database/listen.ts) and drops that user's entries. Expiry needs no
+// notification: each entry keeps the session's or key's expiry and is checked against the clock.
+//
+// Correctness comes before hits: while the LISTEN connection is down nothing is cached or served
+// from the cache (a missed notification cannot leave a revoked credential usable), everything is
+// forgotten when it comes back, and an answer read while an invalidation arrived is not stored.
+import type pg from "pg";
+import { listen, type Listener } from "../database/listen.ts";
+import type { Logger } from "../logger.ts";
+import type { TokenRole } from "./tokens.ts";
+
+export const CREDENTIALS_CHANNEL = "spendgate_credentials";
+
+export interface AccountState {
+  role: TokenRole;
+  account_status: string;
+  /** Null when the token has no session. */
+  session_active: boolean | null;
+  session_expires_at: Date | null;
+}
+
+export interface ApiKeyState {
+  api_key_id: string;
+  user_id: string;
+  role: TokenRole;
+  key_status: string;
+  account_status: string;
+  expires_at: Date | null;
+}
+
+export interface CredentialStore {
+  account(userId: string, sessionId: string | undefined): Promise<AccountState | undefined>;
+  apiKey(keyHash: string): Promise<ApiKeyState | undefined>;
+  /** Entries served from memory and answers read from the database, since start. */
+  stats(): { hits: number; misses: number };
+  /** Resolves once the LISTEN connection is in place (at once when there is no cache). */
+  listening(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CredentialCacheOptions {
+  pool: pg.Pool;
+  /** Where to LISTEN; without it (or with maxEntries 0) every check asks the database. */
+  listenUrl: string | undefined;
+  maxEntries: number;
+  log: Logger;
+  now?: () => number;
+}
+
+interface Entry {
+  userId: string;
+  value: AccountState | ApiKeyState;
+}
+
+export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = Date.now }: CredentialCacheOptions): CredentialStore {
+  const entries = new Map<string, Entry>();
+  const keysByUser = new Map<string, Set<string>>();
+  /** Bumped by every invalidation: an answer read across a bump may be stale and is not kept. */
+  let generation = 0;
+  let hits = 0;
+  let misses = 0;
+
+  const forget = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    const keys = keysByUser.get(entry.userId);
+    keys?.delete(key);
+    if (keys?.size === 0) keysByUser.delete(entry.userId);
+  };
+  const forgetUser = (userId: string) => {
+    generation++;
+    for (const key of keysByUser.get(userId) ?? []) entries.delete(key);
+    keysByUser.delete(userId);
+  };
+  const forgetAll = () => {
+    generation++;
+    entries.clear();
+    keysByUser.clear();
+  };
+
+  const firstListen = Promise.withResolvers<void>();
+  const listener: Listener | undefined =
+    listenUrl && maxEntries > 0
+      ? listen({
+          url: listenUrl,
+          channel: CREDENTIALS_CHANNEL,
+          onNotification: forgetUser,
+          onListening(listening) {
+            forgetAll();
+            if (listening) firstListen.resolve();
+          },
+          log: log.child({ component: "credential-cache" }),
+        })
+      : undefined;
+  if (!listener) firstListen.resolve();
+
+  async function cached<T extends AccountState | ApiKeyState>(key: string, load: () => Promise<T | undefined>, userIdOf: (value: T) => string): Promise<T | undefined> {
+    const listening = listener?.isListening() ?? false;
+    if (listening) {
+      const entry = entries.get(key);
+      if (entry) {
+        // Most recently used last, so the oldest entry is the first to go when full.
+        entries.delete(key);
+        entries.set(key, entry);
+        hits++;
+        return entry.value as T;
+      }
+    }
+    misses++;
+    const before = generation;
+    const value = await load();
+    // Unknown credentials are not kept: a flood of made-up keys must not evict real ones.
+    if (value && listening && listener!.isListening() && generation === before) {
+      const userId = userIdOf(value);
+      entries.set(key, { userId, value });
+      let keys = keysByUser.get(userId);
+      if (!keys) keysByUser.set(userId, (keys = new Set()));
+      keys.add(key);
+      if (entries.size > maxEntries) forget(entries.keys().next().value!);
+    }
+    return value;
+  }
+
+  return {
+    async account(userId, sessionId) {
+      const state = await cached(
+        `u:${userId}:${sessionId ?? ""}`,
+        async () => (await pool.query<AccountState>("select * from app_private.user_credentials($1, $2)", [userId, sessionId ?? null])).rows[0],
+        () => userId,
+      );
+      if (state?.session_active && state.session_expires_at && state.session_expires_at.getTime() <= now()) return { ...state, session_active: false };
+      return state;
+    },
+    async apiKey(keyHash) {
+      const state = await cached(
+        `k:${keyHash}`,
+        async () => (await pool.query<ApiKeyState>("select * from app_private.api_key_credentials($1)", [keyHash])).rows[0],
+        (key) => key.user_id,
+      );
+      if (state?.key_status === "active" && state.expires_at && state.expires_at.getTime() <= now()) return { ...state, key_status: "expired" };
+      return state;
+    },
+    stats: () => ({ hits, misses }),
+    listening: () => firstListen.promise,
+    async close() {
+      await listener?.close();
+      forgetAll();
+    },
+  };
+}

@@ -3,7 +3,7 @@
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createTokenService, type TokenRole } from "../../src/auth/tokens.ts";
 import { createLogger } from "../../src/logger.ts";
-import { startGateway, type Gateway } from "../../src/server/gateway.ts";
+import { startGateway, type Gateway, type GatewayOptions } from "../../src/server/gateway.ts";
 import test from "ava";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
@@ -25,7 +25,7 @@ export interface TestGateway extends Gateway {
   as(userId: string, role?: TokenRole): Promise<Record<string, string>>;
 }
 
-export async function startTestGateway(db: TestDatabase, env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(db: TestDatabase, env: Record<string, string> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
   const config = loadConfig({
     NODE_ENV: "test",
     PORT: "0",
@@ -40,7 +40,7 @@ export async function startTestGateway(db: TestDatabase, env: Record<string, str
     authUrl: db.authUrl,
     authenticatorPassword: undefined,
     embedded: undefined,
-  });
+  }, options);
   const tokens = createTokenService(config.jwt, new TextEncoder().encode(TEST_JWT_SECRET));
   const token = async (userId: string, role: TokenRole = "user", sessionId?: string) => (await tokens.sign({ userId, role, sessionId })).token;
   return {

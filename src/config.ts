@@ -152,6 +152,30 @@ export interface OutboundConfig {
   maxResponseBytes: number;
 }
 
+/** Where uploaded spend files live (src/storage/): S3 when `s3` is set, else a local directory. */
+export interface StorageConfig {
+  s3: S3StorageConfig | undefined;
+  local: LocalStorageConfig;
+}
+
+export interface S3StorageConfig {
+  bucket: string;
+  /** Undefined: AWS itself (from the region); set for MinIO, Ceph or another S3-compatible store. */
+  endpoint: string | undefined;
+  region: string;
+  /** http://endpoint/bucket/key instead of http://bucket.endpoint/key (MinIO and most self-hosted stores). */
+  forcePathStyle: boolean;
+}
+
+export interface LocalStorageConfig {
+  /** Objects are files under this folder. */
+  dir: string;
+  /** Signs the gateway's own upload URLs; undefined: generated once into DATA_DIR, shared by the processes using it. */
+  signingSecret: string | undefined;
+  /** Base of the upload URLs handed to clients; undefined: the gateway's own listening address. */
+  publicUrl: string | undefined;
+}
+
 /** The parts of the configuration; each entry point reads and validates only those it uses. */
 export interface ConfigSections {
   database: DatabaseConfig;
@@ -165,6 +189,7 @@ export interface ConfigSections {
   outbound: OutboundConfig;
   backup: BackupConfig;
   replicas: ReplicaConfig;
+  storage: StorageConfig;
 }
 export type ConfigSection = keyof ConfigSections;
 export type ConfigWith<K extends ConfigSection> = BaseConfig & Pick<ConfigSections, K>;
@@ -407,6 +432,38 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
     maxLagMs: read.int("REPLICA_MAX_LAG_MS", 1000, 0, 3_600_000),
     checkIntervalMs: read.int("REPLICA_CHECK_INTERVAL_MS", 1000, 50, 600_000),
   }),
+  storage: (read, base) => {
+    const bucket = read.raw("S3_BUCKET");
+    // S3's rules for bucket names (3-63 of a-z, 0-9, dot, dash; starting and ending alphanumeric).
+    if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      read.problems.push(`S3_BUCKET=${JSON.stringify(bucket)}: not a valid bucket name (3 to 63 characters: lowercase letters, digits, dots and dashes)`);
+    }
+    const endpoint = read.url("S3_ENDPOINT", ["https:", "http:"]);
+    const region = read.raw("S3_REGION");
+    if (region !== undefined && !/^[a-z0-9-]+$/.test(region)) {
+      read.problems.push(`S3_REGION=${JSON.stringify(region)}: expected a region name such as eu-west-1 (MinIO accepts us-east-1)`);
+    }
+    const forcePathStyle = read.bool("S3_FORCE_PATH_STYLE", false);
+    if (bucket === undefined) {
+      for (const name of ["S3_ENDPOINT", "S3_REGION", "S3_FORCE_PATH_STYLE"]) {
+        if (read.raw(name) !== undefined) read.problems.push(`${name}: only used with S3_BUCKET (without it uploads are kept in UPLOADS_DIR)`);
+      }
+    } else if (region === undefined && endpoint === undefined) {
+      read.problems.push("S3_REGION: required with S3_BUCKET on AWS (the bucket's region, e.g. eu-west-1); set S3_ENDPOINT for another S3-compatible store");
+    }
+    const signingSecret = read.raw("UPLOAD_SIGNING_SECRET");
+    if (signingSecret !== undefined && Buffer.byteLength(signingSecret) < 32) {
+      read.problems.push("UPLOAD_SIGNING_SECRET: too short (expected at least 32 bytes; `openssl rand -base64 48` makes one)");
+    }
+    return {
+      s3: bucket === undefined ? undefined : { bucket, endpoint, region: region ?? "us-east-1", forcePathStyle },
+      local: {
+        dir: read.path("UPLOADS_DIR", path.join(base.dataDir, "uploads")),
+        signingSecret,
+        publicUrl: read.url("UPLOADS_PUBLIC_URL", ["https:", "http:"])?.replace(/\/+$/, ""),
+      },
+    };
+  },
 };
 
 export const ALL_SECTIONS = Object.keys(SECTION_READERS) as ConfigSection[];
@@ -446,7 +503,7 @@ export function redactUrl(url: string): string {
 /** The configuration as it may be logged: URLs without passwords, secrets as "set"/"unset". */
 export function describeConfig(config: Partial<ConfigSections> & BaseConfig): Record<string, unknown> {
   const redact = (url: string | undefined) => url && redactUrl(url);
-  const { database, http, jwt, redis, worker, outbound, replicas } = config;
+  const { database, http, jwt, redis, worker, outbound, replicas, storage } = config;
   return {
     nodeEnv: config.nodeEnv,
     ...(http && { host: http.host, port: http.port }),
@@ -460,5 +517,6 @@ export function describeConfig(config: Partial<ConfigSections> & BaseConfig): Re
     ...(worker && { worker: worker.mode }),
     ...(outbound && { outbound: { allowPrivateAddresses: outbound.allowPrivateAddresses, timeoutMs: outbound.timeoutMs } }),
     ...(replicas?.readUrl && { readReplica: { url: redact(replicas.readUrl), readYourWritesMs: replicas.readYourWritesMs, maxLagMs: replicas.maxLagMs } }),
+    ...(storage && { storage: storage.s3 ? { s3: storage.s3 } : { local: storage.local.dir, signingSecret: storage.local.signingSecret ? "set" : "unset" } }),
   };
 }

@@ -110,3 +110,24 @@ test("Redis: seed 003's 5 s connect and command timeouts and TLS 1.3 by default;
   ]);
   t.regex(problemsOf({ REDIS_URL: "http://cache" })[0]!, /REDIS_URL: not a valid URL \(expected redis:\/\/\.\.\. or rediss:\/\/\.\.\.\)/);
 });
+
+test("storage: a local directory by default; S3 settings are validated together, each with a clear message", (t) => {
+  const local = loadConfig({}, "/srv/app").storage;
+  t.deepEqual(local, { s3: undefined, local: { dir: "/srv/app/.data/uploads", signingSecret: undefined, publicUrl: undefined } });
+  const minio = loadConfig({ S3_BUCKET: "spend-data", S3_ENDPOINT: "http://minio:9000", S3_FORCE_PATH_STYLE: "true" }, "/srv/app").storage;
+  t.deepEqual(minio.s3, { bucket: "spend-data", endpoint: "http://minio:9000", region: "us-east-1", forcePathStyle: true });
+  const problems = problemsOf({ S3_BUCKET: "Spend_Data", S3_ENDPOINT: "minio:9000", S3_REGION: "EU West", UPLOAD_SIGNING_SECRET: "short" });
+  t.deepEqual(problems, [
+    'S3_BUCKET="Spend_Data": not a valid bucket name (3 to 63 characters: lowercase letters, digits, dots and dashes)',
+    "S3_ENDPOINT: not a valid URL (expected https://... or http://...)",
+    'S3_REGION="EU West": expected a region name such as eu-west-1 (MinIO accepts us-east-1)',
+    "UPLOAD_SIGNING_SECRET: too short (expected at least 32 bytes; `openssl rand -base64 48` makes one)",
+  ]);
+  t.deepEqual(problemsOf({ S3_ENDPOINT: "http://minio:9000", S3_FORCE_PATH_STYLE: "true" }), [
+    "S3_ENDPOINT: only used with S3_BUCKET (without it uploads are kept in UPLOADS_DIR)",
+    "S3_FORCE_PATH_STYLE: only used with S3_BUCKET (without it uploads are kept in UPLOADS_DIR)",
+  ]);
+  t.deepEqual(problemsOf({ S3_BUCKET: "spend-data" }), [
+    "S3_REGION: required with S3_BUCKET on AWS (the bucket's region, e.g. eu-west-1); set S3_ENDPOINT for another S3-compatible store",
+  ]);
+});

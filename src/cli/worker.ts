@@ -2,6 +2,7 @@
 // (then start the gateways with WORKER=off). Stops cleanly on SIGTERM/SIGINT, also mid-start.
 import { once } from "node:events";
 import { createPool } from "../database/pools.ts";
+import { createStorage } from "../storage/index.ts";
 import { startWorker } from "../worker/runner.ts";
 import { withDatabase } from "./withDatabase.ts";
 
@@ -10,11 +11,11 @@ const stopSignal = Promise.race([once(process, "SIGTERM"), once(process, "SIGINT
 await withDatabase(
   async ({ config, log, database }) => {
     const pool = createPool(database.ownerUrl, "worker", config.database.pool, config.database, log, config.worker.concurrency + 2);
-    const worker = await startWorker(config.worker, log, pool);
+    const worker = await startWorker(config.worker, log, pool, { storage: createStorage(config.storage, config) });
     await stopSignal;
     log.info("stopping worker");
     await worker.stop();
     await pool.end();
   },
-  { sections: ["worker"] },
+  { sections: ["worker", "storage"] },
 );

@@ -18,6 +18,8 @@ import { loadPlugins } from "../graphql/plugins.ts";
 import { makePreset } from "../graphql/preset.ts";
 import type { Logger } from "../logger.ts";
 import { connectRedis } from "../redis.ts";
+import { createStorage } from "../storage/index.ts";
+import type { Clock } from "../storage/storage.ts";
 import { startWorker, type WorkerHandle } from "../worker/runner.ts";
 import { startAdminServer } from "./admin.ts";
 import { installAuth } from "./installAuth.ts";
@@ -27,6 +29,7 @@ import { installHealth } from "./installHealth.ts";
 import { installGraphQLGuards } from "./installGraphQLGuards.ts";
 import { installHelmet } from "./installHelmet.ts";
 import { installObservability } from "./installObservability.ts";
+import { installUploads } from "./installUploads.ts";
 import { createMetrics, installMetricsEndpoint } from "./metrics.ts";
 import { createRateLimits } from "./rateLimits.ts";
 
@@ -47,7 +50,12 @@ export interface Gateway {
 /** In-flight requests get this long to finish: less than `docker stop`'s 10 s before SIGKILL. */
 const SHUTDOWN_GRACE_MS = 8_000;
 
-export async function startGateway(config: Config, log: Logger, database: DatabaseTarget): Promise<Gateway> {
+export interface GatewayOptions {
+  /** Time of upload signatures (tests move it to produce expired URLs). */
+  clock?: Clock;
+}
+
+export async function startGateway(config: Config, log: Logger, database: DatabaseTarget, options: GatewayOptions = {}): Promise<Gateway> {
   const authPool = createPool(database.authUrl, "api", config.database.pool, config.database, log);
   const ownerPool = createPool(database.ownerUrl, "owner", config.database.pool, config.database, log, config.worker.concurrency + 3);
   const credentials = createCredentialStore({ pool: authPool, listenUrl: database.authUrl, maxEntries: config.jwt.credentialCacheEntries, log });
@@ -76,12 +84,15 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   const redis = connectRedis(config.redis, log);
   const rateLimits = createRateLimits(config.rateLimit, redis);
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
+  let url = "";
+  const storage = createStorage(config.storage, config, { publicUrl: () => url, clock: options.clock });
+  if (storage.kind === "local") installUploads(app, storage, log);
 
   const pgl = postgraphile(
     makePreset({
       graphql: config.graphql,
       isProduction: config.isProduction,
-      services: { tokens },
+      services: { tokens, storage },
       authPool,
       plugins: [...(await loadPlugins()), ...(replicas ? [replicas.plugin] : [])],
       log,
@@ -103,11 +114,11 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   });
   const { port } = server.address() as AddressInfo;
   const { host } = config.http;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log.info({ url }, "gateway listening");
 
   let worker: WorkerHandle | undefined;
-  if (config.worker.mode === "inline") worker = await startWorker(config.worker, log, ownerPool);
+  if (config.worker.mode === "inline") worker = await startWorker(config.worker, log, ownerPool, { storage });
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -5,4 +5,7 @@ export const crontab = [
   // Reset daily and monthly budget spending whose period has ended (src/tasks/reset_budgets.ts);
   // hourly rather than only at midnight so that a missed or failed run is caught up soon.
   "0 * * * * reset_budgets ?fill=2d&jobKey=reset_budgets&jobKeyMode=replace",
+  // Remove uploads never completed within a day, and files of deleted uploads still stored
+  // (src/tasks/cleanup_uploads.ts); hourly, so nothing lingers much past its day.
+  "30 * * * * cleanup_uploads ?jobKey=cleanup_uploads&jobKeyMode=replace",
 ].join("\n");

@@ -7,16 +7,16 @@ import { Logger as WorkerLogger, run, type Runner } from "graphile-worker";
 import type { WorkerConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { crontab } from "./crontab.ts";
-import { loadTasks } from "../tasks/index.ts";
+import { loadTasks, type TaskServices } from "../tasks/index.ts";
 
 export interface WorkerHandle {
   runner: Runner;
   stop(): Promise<void>;
 }
 
-export async function startWorker(config: WorkerConfig, log: Logger, pgPool: pg.Pool): Promise<WorkerHandle> {
+export async function startWorker(config: WorkerConfig, log: Logger, pgPool: pg.Pool, services: TaskServices): Promise<WorkerHandle> {
   const workerLog = log.child({ component: "worker" });
-  const taskList = await loadTasks();
+  const taskList = await loadTasks(services);
   const runner = await run({
     pgPool,
     concurrency: config.concurrency,

@@ -2,8 +2,8 @@
 // gives tests a small GraphQL client plus a way to mint access tokens for any user.
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createTokenService, type TokenRole } from "../../src/auth/tokens.ts";
-import { createLogger } from "../../src/logger.ts";
-import { startGateway, type Gateway } from "../../src/server/gateway.ts";
+import { createLogger, type Logger } from "../../src/logger.ts";
+import { startGateway, type Gateway, type GatewayOptions } from "../../src/server/gateway.ts";
 import test from "ava";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
@@ -26,7 +26,11 @@ export interface TestGateway extends Gateway {
 }
 
 /** `log`: the gateway's logger (default: silent, or TEST_LOG_LEVEL). */
-export async function startTestGateway(db: TestDatabase, env: Record<string, string> = {}, log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent")): Promise<TestGateway> {
+export async function startTestGateway(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  { log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent"), ...options }: GatewayOptions & { log?: Logger } = {},
+): Promise<TestGateway> {
   const config = loadConfig({
     NODE_ENV: "test",
     PORT: "0",
@@ -40,7 +44,7 @@ export async function startTestGateway(db: TestDatabase, env: Record<string, str
     authUrl: db.authUrl,
     authenticatorPassword: undefined,
     embedded: undefined,
-  });
+  }, options);
   const tokens = createTokenService(config.jwt, new TextEncoder().encode(TEST_JWT_SECRET));
   const token = async (userId: string, role: TokenRole = "user", sessionId?: string) => (await tokens.sign({ userId, role, sessionId })).token;
   return {

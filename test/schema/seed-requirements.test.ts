@@ -70,6 +70,8 @@ const ENUMS: Record<string, string[]> = {
   upload_status: ["pending", "processing", "completed", "failed"],
   recommendation_type: ["education", "partner_offer"],
   recommendation_status: ["pending", "approved", "rejected"],
+  // Not from a seed: issue 12's reconciliation of uploaded spend.
+  reconciliation_status: ["matched", "cost_differs", "missing_in_gateway", "missing_in_upload"],
 };
 
 const ENUM_COLUMNS: [table: string, column: string, type: string][] = [

@@ -78,4 +78,11 @@ insert into app_public.persona_history (history_id, user_id, persona_id, persona
   ('00000000-0000-4000-f500-0000000000b1', '00000000-0000-4000-8000-000000000004', 1, 'Explorer', null),
   ('00000000-0000-4000-f500-0000000000b2', '00000000-0000-4000-8000-000000000004', 5, 'Old', now() - interval '1 day');
 
+-- Transactions read from alice's and bob's uploads (a deleted one each).
+insert into app_public.upload_transactions (upload_transaction_id, upload_id, user_id, row_number, occurred_at, provider, model, cost, currency, deleted_at) values
+  ('00000000-0000-4000-f600-0000000000a1', '00000000-0000-4000-f200-0000000000a1', '00000000-0000-4000-8000-000000000003', 1, now(), 'openai', 'gpt-4o', 1.5, 'USD', null),
+  ('00000000-0000-4000-f600-0000000000a2', '00000000-0000-4000-f200-0000000000a1', '00000000-0000-4000-8000-000000000003', 2, now(), 'openai', 'gpt-4o', 2, 'USD', now() - interval '1 day'),
+  ('00000000-0000-4000-f600-0000000000b1', '00000000-0000-4000-f200-0000000000b1', '00000000-0000-4000-8000-000000000004', 1, now(), 'anthropic', 'claude', 0.5, 'USD', null),
+  ('00000000-0000-4000-f600-0000000000b2', '00000000-0000-4000-f200-0000000000b1', '00000000-0000-4000-8000-000000000004', 2, now(), 'anthropic', 'claude', 1, 'USD', now() - interval '1 day');
+
 commit;

@@ -226,7 +226,7 @@ test.serial("aggregates and groupedAggregates count and sum only alice's visible
 /** Mutations that act only on the caller's own identity (tested in test/auth and test/spend). */
 const SELF_ONLY = new Set(["register", "login", "refreshSession", "logout", "createApiKey", "recordPayment"]);
 /** Refusals that do not reveal the row: privilege, ownership, not found, operator-only. */
-const REFUSALS = new Set(["SGDNY", "SGCOL", "SGPRJ", "SGRNF", "SGPMT", "SGOPR", "SGNFD"]);
+const REFUSALS = new Set(["SGDNY", "SGCOL", "SGPRJ", "SGRNF", "SGPMT", "SGOPR", "SGNFD", "SGUNF"]);
 
 function sampleValue(ref: TypeRef, fieldName: string): unknown {
   const type = model.types.get(named(ref).name!)!;

@@ -34,7 +34,7 @@ let gateway: TestGateway;
 const gatewayLog = capturedLogger();
 test.before(async () => {
   db = await createTestDatabase();
-  gateway = await startTestGateway(db, { SLOW_QUERY_MS: "0" }, gatewayLog.log); // 0: every statement counts as slow
+  gateway = await startTestGateway(db, { SLOW_QUERY_MS: "0" }, { log: gatewayLog.log }); // 0: every statement counts as slow
 });
 test.after.always(async () => {
   await gateway?.close();

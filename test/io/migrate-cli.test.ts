@@ -71,7 +71,7 @@ test.serial("run again, it says there is nothing to apply; db:rollback prints th
 
   const up = spawnNode(MIGRATE, env, ["up"]);
   t.is((await up.exited).code, 0, up.output());
-  t.true(up.output().includes("applied      sql/3600-budget-threshold-events.sql (2 objects)"));
+  t.true(up.output().includes("applied      sql/3600-budget-threshold-events.sql (3 objects)"));
   t.deepEqual(await pending(), { migrations: [], definitions: [] });
 });
 

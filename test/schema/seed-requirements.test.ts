@@ -70,6 +70,8 @@ const ENUMS: Record<string, string[]> = {
   upload_status: ["pending", "processing", "completed", "failed"],
   recommendation_type: ["education", "partner_offer"],
   recommendation_status: ["pending", "approved", "rejected"],
+  // Not from a seed: what an alert event reports (issue 11, migration 20261130030000-alert-events).
+  alert_event_kind: ["threshold_crossed", "hold_expired", "rejections_exceeded"],
 };
 
 const ENUM_COLUMNS: [table: string, column: string, type: string][] = [

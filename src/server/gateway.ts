@@ -61,7 +61,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
 
   const pgl = postgraphile(
-    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens }, authPool, plugins: await loadPlugins(), log }),
+    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens, outbound: config.outbound }, authPool, plugins: await loadPlugins(), log }),
   );
   const server = http.createServer(app);
   await pgl.createServ(grafserv).addTo(app, server);

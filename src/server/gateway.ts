@@ -55,13 +55,14 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   installCors(app, config.http.corsOrigins);
   const tokens = createTokenService(config.jwt, loadJwtSecret(config.jwt, config, log));
   const apiKeyUsage = createApiKeyUsage(authPool, log);
-  installAuth(app, createAuthenticate({ tokens, pool: authPool, usage: apiKeyUsage }), log);
+  const authenticate = createAuthenticate({ tokens, pool: authPool, usage: apiKeyUsage });
+  installAuth(app, authenticate, log);
   const redis = connectRedis(config.redis, log);
   const rateLimits = createRateLimits(config.rateLimit, redis);
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
 
   const pgl = postgraphile(
-    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens, outbound: config.outbound }, authPool, plugins: await loadPlugins(), log }),
+    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens, outbound: config.outbound, authenticate }, authPool, plugins: await loadPlugins(), log }),
   );
   const server = http.createServer(app);
   await pgl.createServ(grafserv).addTo(app, server);
@@ -99,7 +100,11 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await worker?.stop();
       await apiKeyUsage.stop();
       await redis?.close();
+      const { pgServices = [] } = pgl.getResolvedPreset();
       await pgl.release();
+      // PostGraphile does not release the services it was given: the subscription's listening
+      // connection (pgSubscriber) would keep a client of the API pool, and end() would wait forever.
+      for (const service of pgServices) await service.release?.();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());
   return { url, adminUrl: admin?.url, server, worker, close };

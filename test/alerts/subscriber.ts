@@ -15,7 +15,9 @@ export interface Subscriber {
   close(): Promise<void>;
 }
 
-export function subscribe(gatewayUrl: string, connectionParams: Record<string, string>): Subscriber {
+export const SUBSCRIPTION = `subscription { alertEvents { event { ${EVENT_FIELDS} } } }`;
+
+export function subscribe(gatewayUrl: string, connectionParams: Record<string, string>, query = SUBSCRIPTION): Subscriber {
   const client = createClient({
     url: `${gatewayUrl.replace(/^http/, "ws")}/graphql`,
     connectionParams,
@@ -28,7 +30,7 @@ export function subscribe(gatewayUrl: string, connectionParams: Record<string, s
   let fail!: (errors: readonly { message: string; extensions?: Record<string, unknown> }[]) => void;
   const failed = new Promise<readonly { message: string; extensions?: Record<string, unknown> }[]>((resolve) => (fail = resolve));
   client.subscribe<{ alertEvents: { event: AlertEvent } }>(
-    { query: `subscription { alertEvents { event { ${EVENT_FIELDS} } } }` },
+    { query },
     {
       next: (result) => {
         if (result.errors) return fail(result.errors as never);

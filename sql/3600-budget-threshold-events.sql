@@ -9,28 +9,40 @@
 -- Payload (JSON): {"budget_id", "user_id", "project_id", "period": "daily"|"monthly",
 --   "threshold": 80|100, "spent", "limit", "at"}. Amounts are JSON strings (exact decimals).
 
+-- Which marks an update crossed: shared by this NOTIFY and by the alert outbox
+-- (sql/6200-alert-events.sql), so both report exactly the same crossings.
+create or replace function app_private.budget_threshold_crossings(old_row app_public.budgets, new_row app_public.budgets)
+  returns table (period text, threshold integer, spent numeric, spending_limit numeric)
+  language sql immutable
+as $$
+  select p.period, t.threshold, p.new_spent, p.lim
+    from (values
+      ('daily', old_row.current_daily_spending, new_row.current_daily_spending, new_row.daily_limit),
+      ('monthly', old_row.current_monthly_spending, new_row.current_monthly_spending, new_row.monthly_limit)
+    ) p(period, old_spent, new_spent, lim)
+    cross join (values (80), (100)) t(threshold)
+   where p.lim > 0
+     and p.old_spent < p.lim * t.threshold / 100
+     and p.new_spent >= p.lim * t.threshold / 100
+   order by p.period, t.threshold;
+$$;
+comment on function app_private.budget_threshold_crossings(app_public.budgets, app_public.budgets) is
+  'The 80%/100% marks of the daily and monthly limits that a budget update crossed upwards (old spending below the mark, new at or above it), in order: period, threshold, new spending, limit.';
+revoke all on function app_private.budget_threshold_crossings(app_public.budgets, app_public.budgets) from public;
+-- Triggers run as the role making the change (admins may update spending counters directly).
+grant execute on function app_private.budget_threshold_crossings(app_public.budgets, app_public.budgets) to spendgate_user;
+
 create or replace function app_private.tg_budgets__threshold_events() returns trigger
   language plpgsql volatile
 as $$
 declare
   v record;
 begin
-  for v in
-    select p.period, p.old_spent, p.new_spent, p.lim, t.threshold
-      from (values
-        ('daily', old.current_daily_spending, new.current_daily_spending, new.daily_limit),
-        ('monthly', old.current_monthly_spending, new.current_monthly_spending, new.monthly_limit)
-      ) p(period, old_spent, new_spent, lim)
-      cross join (values (80), (100)) t(threshold)
-     where p.lim > 0
-       and p.old_spent < p.lim * t.threshold / 100
-       and p.new_spent >= p.lim * t.threshold / 100
-     order by p.period, t.threshold
-  loop
+  for v in select * from app_private.budget_threshold_crossings(old, new) loop
     perform pg_catalog.pg_notify('spendgate_budget_threshold', pg_catalog.json_build_object(
       'budget_id', new.id, 'user_id', new.user_id, 'project_id', new.project_id,
       'period', v.period, 'threshold', v.threshold,
-      'spent', v.new_spent::text, 'limit', v.lim::text, 'at', now()
+      'spent', v.spent::text, 'limit', v.spending_limit::text, 'at', now()
     )::text);
   end loop;
   return null;

@@ -2,9 +2,17 @@
 // installAuth.ts) becomes transaction-local PostgreSQL settings. `role` switches to one of the
 // four API roles (never taken from a client: src/auth/identity.ts lists them), and the
 // jwt.claims.* settings are what RLS policies read through app_public.current_user_id().
+// WebSocket operations (subscriptions) pass no Express middleware: their credentials come from
+// the graphql-ws connectionParams (`authorization` or `x-api-key`, as the HTTP headers) and are
+// checked here by the same authenticator, on every subscribe.
+import { SafeError } from "postgraphile/grafast";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Authenticate } from "../auth/authenticate.ts";
+import { AuthError } from "../auth/errors.ts";
 import { ANONYMOUS, type Identity, type RequestWithIdentity } from "../auth/identity.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import type { ObjectStorage } from "../storage/storage.ts";
+import type { OutboundConfig } from "../config.ts";
 
 export function pgSettingsFor(identity: Identity, statementTimeoutMs: number): Record<string, string> {
   const settings: Record<string, string> = {
@@ -24,13 +32,28 @@ export interface GatewayServices {
   tokens: TokenService;
   /** Where uploaded spend files go (plugins/UploadsPlugin.ts). */
   storage: ObjectStorage;
+  /** The outbound rules, to check webhook URLs when they are registered (WebhooksPlugin). */
+  outbound: OutboundConfig;
+  /** Checks the credentials of WebSocket operations (HTTP requests are checked by installAuth). */
+  authenticate: Authenticate;
+}
+
+async function webSocketIdentity(services: GatewayServices, params: IncomingHttpHeaders | undefined): Promise<Identity> {
+  try {
+    return await services.authenticate(params ?? {});
+  } catch (error) {
+    if (error instanceof AuthError) throw new SafeError(error.message, { code: error.code, statusCode: 401 });
+    throw error;
+  }
 }
 
 export function makeContext(services: GatewayServices, statementTimeoutMs: number) {
-  return (requestContext: Partial<Grafast.RequestContext>): Partial<Grafast.Context> => {
+  return async (requestContext: Partial<Grafast.RequestContext>): Promise<Partial<Grafast.Context>> => {
     const req = (requestContext.expressv4?.req ?? requestContext.node?.req) as (RequestWithIdentity & { ip?: string }) | undefined;
-    const identity = req?.identity ?? ANONYMOUS;
-    return { pgSettings: pgSettingsFor(identity, statementTimeoutMs), identity, services, clientIp: req?.ip ?? "unknown" };
+    const ws = requestContext.ws;
+    const identity = ws ? await webSocketIdentity(services, ws.normalizedConnectionParams) : (req?.identity ?? ANONYMOUS);
+    const ip = ws ? ws.request?.socket.remoteAddress : req?.ip;
+    return { pgSettings: pgSettingsFor(identity, statementTimeoutMs), identity, services, clientIp: ip ?? "unknown" };
   };
 }
 

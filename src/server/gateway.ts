@@ -80,7 +80,8 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   installCors(app, config.http.corsOrigins);
   const tokens = createTokenService(config.jwt, loadJwtSecret(config.jwt, config, log));
   const apiKeyUsage = createApiKeyUsage(authPool, log);
-  installAuth(app, createAuthenticate({ tokens, credentials, usage: apiKeyUsage }), log);
+  const authenticate = createAuthenticate({ tokens, credentials, usage: apiKeyUsage });
+  installAuth(app, authenticate, log);
   const redis = connectRedis(config.redis, log);
   const rateLimits = createRateLimits(config.rateLimit, redis);
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
@@ -92,7 +93,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
     makePreset({
       graphql: config.graphql,
       isProduction: config.isProduction,
-      services: { tokens, storage },
+      services: { tokens, storage, outbound: config.outbound, authenticate },
       authPool,
       plugins: [...(await loadPlugins()), ...(replicas ? [replicas.plugin] : [])],
       log,
@@ -135,7 +136,11 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await apiKeyUsage.stop();
       await credentials.close();
       await redis?.close();
+      const { pgServices = [] } = pgl.getResolvedPreset();
       await pgl.release();
+      // PostGraphile does not release the services it was given: the subscription's listening
+      // connection (pgSubscriber) would keep a client of the API pool, and end() would wait forever.
+      for (const service of pgServices) await service.release?.();
       await replicas?.close();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());

@@ -8,4 +8,7 @@ export const crontab = [
   // Remove uploads never completed within a day, and files of deleted uploads still stored
   // (src/tasks/cleanup_uploads.ts); hourly, so nothing lingers much past its day.
   "30 * * * * cleanup_uploads ?jobKey=cleanup_uploads&jobKeyMode=replace",
+  // Send due webhook deliveries and retries (src/tasks/deliver_webhooks.ts); new events are also
+  // picked up at once, by the job the outbox queues for them (sql/6210-webhooks.sql).
+  "* * * * * deliver_webhooks ?jobKey=deliver_webhooks&jobKeyMode=preserve_run_at",
 ].join("\n");

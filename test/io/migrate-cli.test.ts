@@ -7,7 +7,8 @@ import path from "node:path";
 import test from "ava";
 import pg from "pg";
 import fs from "node:fs";
-import { DEFINITIONS_DIR, migrationNames, pendingChanges } from "../../src/database/migrate.ts";
+import { DEFINITIONS_DIR, MIGRATIONS_DIR, migrationNames, pendingChanges } from "../../src/database/migrate.ts";
+import { loadPlan } from "../../src/database/plan.ts";
 import { PROJECT_ROOT } from "../../src/projectRoot.ts";
 import { databaseUrl, withServerClient } from "../helpers/database.ts";
 import { spawnNode } from "../helpers/process.ts";
@@ -56,23 +57,24 @@ test.serial("run again, it says there is nothing to apply; db:rollback prints th
   t.is((await again.exited).code, 0, again.output());
   t.is(again.output().trim(), "nothing to apply: the database is current");
 
-  // Down to the newest migration that has a definition file after it (20261122003600).
+  // Down to the newest migration that has definition files after it: the runner drops them first.
+  const plan = loadPlan({ migrationsDir: MIGRATIONS_DIR, definitionsDir: DEFINITIONS_DIR });
+  const lastDefinition = plan.findLastIndex((step) => step.kind === "definition");
+  const target = plan.slice(0, lastDefinition).findLast((step) => step.kind === "migration")!;
+  const dropped = plan.slice(plan.indexOf(target) + 1).flatMap((step) => (step.kind === "definition" ? [`sql/${step.file}`] : []));
   const undone: string[] = [];
   while (!undone.some((line) => line.startsWith("dropped")) && undone.length < migrationNames().length) {
     const down = spawnNode(MIGRATE, env, ["down"]);
     t.is((await down.exited).code, 0, down.output());
     undone.push(...down.output().trim().split("\n"));
   }
-  t.is(undone[0], `rolled back  ${migrationNames().at(-1)!.slice(1)}`);
-  t.deepEqual(undone.slice(-2), [
-    "dropped      sql/3600-budget-threshold-events.sql (its functions, views and triggers)",
-    "rolled back  20261122003600-budget-threshold-events",
-  ]);
-  t.deepEqual((await pending()).definitions, ["sql/3600-budget-threshold-events.sql"]);
+  t.deepEqual(undone.filter((line) => line.startsWith("dropped")), [...dropped].reverse().map((file) => `dropped      ${file} (its functions, views and triggers)`));
+  t.is(undone.at(-1), `rolled back  ${target.kind === "migration" && target.name}`);
+  t.deepEqual((await pending()).definitions, dropped);
 
   const up = spawnNode(MIGRATE, env, ["up"]);
   t.is((await up.exited).code, 0, up.output());
-  t.true(up.output().includes("applied      sql/3600-budget-threshold-events.sql (2 objects)"));
+  for (const file of dropped) t.regex(up.output(), new RegExp(`applied {6}${file.replace(".", "\\.")} \\(\\d+ objects\\)`));
   t.deepEqual(await pending(), { migrations: [], definitions: [] });
 });
 

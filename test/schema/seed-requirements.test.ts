@@ -72,6 +72,8 @@ const ENUMS: Record<string, string[]> = {
   recommendation_status: ["pending", "approved", "rejected"],
   // Not from a seed: issue 12's reconciliation of uploaded spend.
   reconciliation_status: ["matched", "cost_differs", "missing_in_gateway", "missing_in_upload"],
+  // Not from a seed: what an alert event reports (issue 11, migration 20261130030000-alert-events).
+  alert_event_kind: ["threshold_crossed", "hold_expired", "rejections_exceeded"],
 };
 
 const ENUM_COLUMNS: [table: string, column: string, type: string][] = [

@@ -20,6 +20,9 @@ test.after.always(() => withServerClient((client) => client.query(`drop database
 
 const definitionFiles = fs.readdirSync(DEFINITIONS_DIR).filter((file) => file.endsWith(".sql")).sort().map((file) => `sql/${file}`);
 
+/** The migration a definition file is placed after (its `-- after:` header). */
+const afterHeader = (file: string) => /^-- after: (\S+)/m.exec(fs.readFileSync(path.join(DEFINITIONS_DIR, path.basename(file)), "utf8"))![1];
+
 const pending = async () => {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -43,7 +46,7 @@ test.serial("confirmed, it migrates with only the database settings: no JWT_SECR
   t.deepEqual(await run.exited, { code: 0, signal: null }, run.output());
   const lines = run.output().trim().split("\n");
   t.is(lines[0], "migrated     20261122000100-extensions-and-schemas");
-  t.is(lines[lines.indexOf("migrated     20261122003200-submit-request") + 1], "applied      sql/3200-submit-request.sql (3 objects)");
+  t.is(lines[lines.indexOf("migrated     20261122003200-submit-request") + 1], "applied      sql/3200-submit-request.sql (2 objects)");
   t.is(lines.filter((line) => line.startsWith("migrated ")).length, migrationNames().length);
   t.deepEqual(lines.filter((line) => line.startsWith("applied ")).map((line) => line.split(/ +/)[1]), definitionFiles);
   t.deepEqual(await pending(), { migrations: [], definitions: [] });
@@ -55,23 +58,23 @@ test.serial("run again, it says there is nothing to apply; db:rollback prints th
   t.is((await again.exited).code, 0, again.output());
   t.is(again.output().trim(), "nothing to apply: the database is current");
 
-  // Down to the newest migration that has a definition file after it (20261122003600).
+  // Down to the newest migration that has definition files after it: they are dropped first.
   const undone: string[] = [];
   while (!undone.some((line) => line.startsWith("dropped")) && undone.length < migrationNames().length) {
     const down = spawnNode(MIGRATE, env, ["down"]);
     t.is((await down.exited).code, 0, down.output());
     undone.push(...down.output().trim().split("\n"));
   }
-  t.is(undone[0], `rolled back  ${migrationNames().at(-1)!.slice(1)}`);
-  t.deepEqual(undone.slice(-2), [
-    "dropped      sql/3600-budget-threshold-events.sql (its functions, views and triggers)",
-    "rolled back  20261122003600-budget-threshold-events",
-  ]);
-  t.deepEqual((await pending()).definitions, ["sql/3600-budget-threshold-events.sql"]);
+  t.deepEqual(undone.filter((line) => line.startsWith("rolled back"))[0], `rolled back  ${migrationNames().at(-1)!.slice(1)}`, "newest first");
+  const rolledBack = undone.at(-1)!.replace(/^rolled back +/, "");
+  const placedThere = definitionFiles.filter((file) => afterHeader(file) === rolledBack);
+  t.true(placedThere.length > 0, `files placed after ${rolledBack}`);
+  t.deepEqual(undone.filter((line) => line.startsWith("dropped")), placedThere.reverse().map((file) => `dropped      ${file} (its functions, views and triggers)`));
+  t.deepEqual((await pending()).definitions, placedThere.sort());
 
   const up = spawnNode(MIGRATE, env, ["up"]);
   t.is((await up.exited).code, 0, up.output());
-  t.true(up.output().includes("applied      sql/3600-budget-threshold-events.sql (2 objects)"));
+  t.deepEqual(up.output().trim().split("\n").filter((line) => line.startsWith("applied")).map((line) => line.split(/ +/)[1]), placedThere);
   t.deepEqual(await pending(), { migrations: [], definitions: [] });
 });
 

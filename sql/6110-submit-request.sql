@@ -1,4 +1,4 @@
--- after: 20261130020000-request-holds
+-- after: 20261130020100-idempotency-keys
 -- Why: the job Spendgate exists for. An agent asks to make a paid call; in ONE transaction the
 -- database checks policy and budget and reserves the estimated cost, so that no number of
 -- concurrent calls can spend past a limit (seed 000; SPEC "submitRequest").
@@ -17,6 +17,7 @@
 --     SGCST  estimated_cost is null or negative
 --     SGPRJ  the project does not exist, is deleted or is not the caller's
 --     SGHLD  hold_seconds is given and not a positive number of seconds
+--     SGIDK  idempotency_key was used by this user in the last 24 hours for a different request
 --   rejections (a request row is recorded with status rejected and this reason, reserving nothing):
 --     account_inactive            users.account_status is not active
 --     provider_not_allowed        policy.allowed_providers is non-empty and lacks api_provider
@@ -32,6 +33,11 @@
 -- OUTCOME: pending when estimated_cost > policy.require_approval_above (waits for an operator,
 -- reserving its cost meanwhile), approved otherwise. Both reserve: estimated_cost is added to
 -- both counters and reserved_spending of every applying budget and to users.reserved_balance.
+-- IDEMPOTENCY: with an idempotency_key that the user sent in the last 24 hours, the request
+-- recorded then is returned as it is now (same status, same reservation) and nothing else
+-- happens, provided project, agent, provider, model, endpoint, parameters and estimated cost are
+-- the same (hold_seconds is not compared); otherwise SGIDK. The lookup runs after the users row
+-- lock, so of identical calls arriving at once the first records and the others find its row.
 -- HOLD: the reservation lasts the policy's hold_seconds (900 without a policy: the column's
 -- default), or the request's own hold_seconds when shorter (a longer one is capped). At
 -- hold_expires_at the expire_holds job releases it (sql/6150-hold-expiry.sql).
@@ -44,7 +50,8 @@ create or replace function app_public.submit_request(
   endpoint text,
   parameters jsonb default '{}',
   estimated_cost numeric default null,
-  hold_seconds integer default null
+  hold_seconds integer default null,
+  idempotency_key text default null
 ) returns app_public.requests
   language plpgsql volatile
   security definer
@@ -73,6 +80,25 @@ begin
 
   -- Lock 1: the user row.
   v_user := app_private.lock_caller();
+
+  if submit_request.idempotency_key is not null then
+    select * into v_request from app_public.requests r
+     where r.user_id = v_user.user_id and r.idempotency_key = submit_request.idempotency_key
+       and r.created_at > now() - interval '24 hours'
+     order by r.created_at desc
+     limit 1;
+    if found then
+      if (v_request.project_id, v_request.agent_id, v_request.api_provider, v_request.model_name, v_request.endpoint,
+          v_request.parameters, v_request.estimated_cost)
+         is not distinct from
+         (submit_request.project_id, submit_request.agent_id, submit_request.api_provider, submit_request.model_name,
+          submit_request.endpoint, coalesce(submit_request.parameters, '{}'), v_cost::numeric(20,8)) then
+        return v_request;
+      end if;
+      raise exception 'idempotency key % was used for a different request (%) in the last 24 hours', submit_request.idempotency_key, v_request.request_id
+        using errcode = 'SGIDK', hint = 'Send a new key for a new request; a retry must repeat the first call exactly.';
+    end if;
+  end if;
 
   if submit_request.project_id is not null and not exists (
     select from app_public.projects p
@@ -159,7 +185,7 @@ begin
 
   insert into app_public.requests as r (
     user_id, project_id, agent_id, api_provider, model_name, endpoint, parameters,
-    status, estimated_cost, reserved_cost, reserved_budget_ids, reason, hold_expires_at
+    status, estimated_cost, reserved_cost, reserved_budget_ids, reason, hold_expires_at, idempotency_key
   ) values (
     v_user.user_id, submit_request.project_id, submit_request.agent_id, submit_request.api_provider,
     submit_request.model_name, submit_request.endpoint, coalesce(submit_request.parameters, '{}'),
@@ -167,14 +193,15 @@ begin
     case when v_reason is null then v_cost else 0 end,
     case when v_reason is null then v_budget_ids else '{}' end,
     v_reason,
-    now() + v_hold_seconds * interval '1 second'
+    now() + v_hold_seconds * interval '1 second',
+    submit_request.idempotency_key
   )
   returning * into v_request;
   return v_request;
 end;
 $$;
-comment on function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric, integer) is
-  E'@resultFieldName request\nSubmits an agent''s request to call a model provider: checks policy and budget and reserves the estimated cost, atomically (concurrent calls cannot overspend). Returns the recorded request: status approved, pending (estimated cost above the policy''s require_approval_above; an operator decides) or rejected with a machine-readable reason: account_inactive, provider_not_allowed, model_not_allowed, operation_forbidden, rate_limited, per_request_limit_exceeded, budget_daily_exceeded, budget_monthly_exceeded, insufficient_balance. The reservation is held until hold_expires_at: the policy''s hold_seconds (15 minutes by default) or the shorter hold_seconds asked for; if the request is not settled by then, the hold is released and the request cancelled with reason hold_expired. Errors: SGANO (not logged in), SGCST (estimated cost missing or negative), SGPRJ (not your project), SGHLD (hold_seconds not positive).';
-revoke all on function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric, integer) from public;
-grant execute on function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric, integer)
+comment on function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric, integer, text) is
+  E'@resultFieldName request\nSubmits an agent''s request to call a model provider: checks policy and budget and reserves the estimated cost, atomically (concurrent calls cannot overspend). Returns the recorded request: status approved, pending (estimated cost above the policy''s require_approval_above; an operator decides) or rejected with a machine-readable reason: account_inactive, provider_not_allowed, model_not_allowed, operation_forbidden, rate_limited, per_request_limit_exceeded, budget_daily_exceeded, budget_monthly_exceeded, insufficient_balance. The reservation is held until hold_expires_at: the policy''s hold_seconds (15 minutes by default) or the shorter hold_seconds asked for; if the request is not settled by then, the hold is released and the request cancelled with reason hold_expired. Errors: SGANO (not logged in), SGCST (estimated cost missing or negative), SGPRJ (not your project), SGHLD (hold_seconds not positive), SGIDK (idempotency key already used for a different request). With an idempotency_key, a retry within 24 hours returns the first request instead of submitting again.';
+revoke all on function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric, integer, text) from public;
+grant execute on function app_public.submit_request(uuid, text, text, text, text, jsonb, numeric, integer, text)
   to spendgate_user, spendgate_operator, spendgate_admin;

@@ -1,4 +1,4 @@
--- after: 20261130020000-request-holds
+-- after: 20261130020100-idempotency-keys
 -- Why: after submitRequest a request moves through its life cycle, and each move must put the
 -- reserved money where it belongs (ledger: 20261122003000). approve_request and start_request,
 -- which move no money, and lock_request_for are in sql/3300-request-lifecycle.sql.
@@ -22,6 +22,9 @@
 -- provider has already been paid, so an actual cost above what is left cannot be refused; the
 -- overrun still counts fully in total_spending and in the budget counters (which is what blocks
 -- further requests), and the part the balance did not cover is kept in requests.uncovered_cost.
+--
+-- Every move is idempotent (sql/3300-request-lifecycle.sql): the same call again returns the
+-- request as the first left it; complete_request with another actual cost is refused (SGTRN).
 --
 -- Locks: the request row, then (as in submit_request) the owner's users row, then the budgets
 -- in id order. Errors: SGRNF (no such request, or not yours), SGOPR (operators only), SGTRN
@@ -73,6 +76,9 @@ as $$
 declare
   v_request app_public.requests := app_private.lock_request_for(reject_request.request_id, 'rejected', true);
 begin
+  if v_request.status = 'rejected' then
+    return v_request;
+  end if;
   perform app_private.settle_hold(v_request, 0);
   update app_public.requests r set
     status = 'rejected', reason = coalesce(nullif(reject_request.reason, ''), 'rejected_by_operator'),
@@ -83,7 +89,7 @@ begin
 end;
 $$;
 comment on function app_public.reject_request(uuid, text) is
-  E'@resultFieldName request\nOperators and admins: rejects a pending request with a reason (default rejected_by_operator) and releases its reservation. Errors: SGOPR, SGRNF, SGTRN.';
+  E'@resultFieldName request\nOperators and admins: rejects a pending request with a reason (default rejected_by_operator) and releases its reservation. Idempotent: a rejected request is returned as it is. Errors: SGOPR, SGRNF, SGTRN.';
 
 create or replace function app_public.complete_request(request_id uuid, actual_cost numeric) returns app_public.requests
   language plpgsql volatile
@@ -99,6 +105,13 @@ begin
       using errcode = 'SGCST';
   end if;
   v_request := app_private.lock_request_for(complete_request.request_id, 'executed', false);
+  if v_request.status = 'executed' then
+    if v_request.actual_cost = complete_request.actual_cost::numeric(20,8) then
+      return v_request;
+    end if;
+    raise exception 'cannot move request % from executed to executed', v_request.request_id
+      using errcode = 'SGTRN', hint = pg_catalog.format('It was completed with actual cost %s; repeat that call to read it.', v_request.actual_cost);
+  end if;
   v_settled := app_private.settle_hold(v_request, complete_request.actual_cost);
   update app_public.users u set
     total_spending = u.total_spending + complete_request.actual_cost,
@@ -113,7 +126,7 @@ begin
 end;
 $$;
 comment on function app_public.complete_request(uuid, numeric) is
-  E'@resultFieldName request\nThe request''s owner or an operator: marks an approved or executing request (or one whose hold expired) as executed and settles it: the reservation is replaced by actual_cost in the budgets and the balance (refunding or charging the difference), and total_spending, total_requests, last_request_at are updated. overLimit tells when the charge pushed a budget past a limit or exceeded the balance. Errors: SGCST, SGRNF, SGTRN.';
+  E'@resultFieldName request\nThe request''s owner or an operator: marks an approved or executing request (or one whose hold expired) as executed and settles it: the reservation is replaced by actual_cost in the budgets and the balance (refunding or charging the difference), and total_spending, total_requests, last_request_at are updated. overLimit tells when the charge pushed a budget past a limit or exceeded the balance. Idempotent: completing again with the same actual cost returns the request as it is; another cost is SGTRN. Errors: SGCST, SGRNF, SGTRN.';
 
 -- failed and cancelled end a request the same way: release the whole reservation.
 create or replace function app_private.end_request_unsettled(request_id uuid, to_status app_public.requeststatus) returns app_public.requests
@@ -124,6 +137,9 @@ as $$
 declare
   v_request app_public.requests := app_private.lock_request_for(end_request_unsettled.request_id, to_status, false);
 begin
+  if v_request.status = to_status then
+    return v_request;
+  end if;
   perform app_private.settle_hold(v_request, 0);
   update app_public.requests r set status = to_status, finished_at = now()
    where r.request_id = v_request.request_id
@@ -143,7 +159,7 @@ as $$
   select app_private.end_request_unsettled(request_id, 'failed');
 $$;
 comment on function app_public.fail_request(uuid) is
-  E'@resultFieldName request\nThe request''s owner or an operator: marks an approved or executing request (or one whose hold expired) as failed and releases its reservation. Errors: SGRNF, SGTRN.';
+  E'@resultFieldName request\nThe request''s owner or an operator: marks an approved or executing request (or one whose hold expired) as failed and releases its reservation. Idempotent: a failed request is returned as it is. Errors: SGRNF, SGTRN.';
 
 create or replace function app_public.cancel_request(request_id uuid) returns app_public.requests
   language sql volatile
@@ -153,7 +169,7 @@ as $$
   select app_private.end_request_unsettled(request_id, 'cancelled');
 $$;
 comment on function app_public.cancel_request(uuid) is
-  E'@resultFieldName request\nThe request''s owner or an operator: cancels a pending, approved or executing request and releases its reservation. Errors: SGRNF, SGTRN.';
+  E'@resultFieldName request\nThe request''s owner or an operator: cancels a pending, approved or executing request and releases its reservation. Idempotent: a cancelled request (also one whose hold expired) is returned as it is. Errors: SGRNF, SGTRN.';
 
 do $$
 declare

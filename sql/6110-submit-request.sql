@@ -1,4 +1,4 @@
--- after: 20261130020100-idempotency-keys
+-- after: 20261130020200-request-decisions
 -- Why: the job Spendgate exists for. An agent asks to make a paid call; in ONE transaction the
 -- database checks policy and budget and reserves the estimated cost, so that no number of
 -- concurrent calls can spend past a limit (seed 000; SPEC "submitRequest").
@@ -30,6 +30,10 @@
 --     budget_monthly_exceeded     current_monthly_spending + estimated_cost > monthly_limit
 --     insufficient_balance        estimated_cost > available_balance - reserved_balance
 --   The policy is the project's live policy, else the user's user-wide one, else none (all allowed).
+-- DECISION: a rejected or pending request records what decided in requests.decision: the scope
+-- (budget with its id and project, policy with its id, balance, account), the limit, what was
+-- used, what was requested, resetsAt for daily and monthly limits and retryAfterSeconds for rate
+-- limits. Of several budgets a limit refuses, the one with the least remaining is named.
 -- OUTCOME: pending when estimated_cost > policy.require_approval_above (waits for an operator,
 -- reserving its cost meanwhile), approved otherwise. Both reserve: estimated_cost is added to
 -- both counters and reserved_spending of every applying budget and to users.reserved_balance.
@@ -66,6 +70,9 @@ declare
   v_reason text;
   v_status app_public.requeststatus;
   v_hold_seconds integer;
+  v_decision app_public.request_decision;
+  v_rate record;
+  v_hit record;
   v_request app_public.requests;
 begin
   if v_cost is null or v_cost < 0 then
@@ -125,54 +132,96 @@ begin
    order by p.project_id nulls last
    limit 1;
 
+  -- Each check that refuses also says what decided (requests.decision).
   if v_user.account_status <> 'active' then
     v_reason := 'account_inactive';
+    v_decision.scope := 'account';
   elsif jsonb_array_length(v_policy.allowed_providers) > 0
         and not v_policy.allowed_providers ? coalesce(submit_request.api_provider, '') then
     v_reason := 'provider_not_allowed';
+    v_decision.period := 'provider';
   elsif jsonb_array_length(v_policy.allowed_models) > 0
         and not v_policy.allowed_models ? coalesce(submit_request.model_name, '') then
     v_reason := 'model_not_allowed';
+    v_decision.period := 'model';
   elsif exists (
     select from jsonb_array_elements_text(v_policy.forbidden_operations) op(value)
      where op.value = submit_request.endpoint
         or (right(op.value, 1) = '*' and starts_with(coalesce(submit_request.endpoint, ''), left(op.value, -1)))
   ) then
     v_reason := 'operation_forbidden';
-  elsif v_policy.rate_limits is not null and v_policy.rate_limits <> '{}' and exists (
-    select from (values
-        ('requests_per_minute', interval '1 minute', false),
-        ('requests_per_hour', interval '1 hour', false),
-        ('agent_requests_per_minute', interval '1 minute', true),
-        ('agent_requests_per_hour', interval '1 hour', true)
-      ) l(key, window_size, per_agent)
-     where v_policy.rate_limits ? l.key
-       and (select count(*) from app_public.requests r
-             where r.user_id = v_user.user_id
-               and r.created_at > now() - l.window_size
-               and r.status <> 'rejected'
-               and (v_policy.project_id is null or r.project_id = v_policy.project_id)
-               and (not l.per_agent or r.agent_id is not distinct from submit_request.agent_id)
-           ) >= (v_policy.rate_limits ->> l.key)::bigint
-  ) then
-    v_reason := 'rate_limited';
-  elsif exists (select from app_public.budgets b where b.id = any (v_budget_ids)
-                   and v_cost > b.per_request_limit) then
-    v_reason := 'per_request_limit_exceeded';
-  elsif exists (select from app_public.budgets b where b.id = any (v_budget_ids)
-                   and b.current_daily_spending + v_cost > b.daily_limit) then
-    v_reason := 'budget_daily_exceeded';
-  elsif exists (select from app_public.budgets b where b.id = any (v_budget_ids)
-                   and b.current_monthly_spending + v_cost > b.monthly_limit) then
-    v_reason := 'budget_monthly_exceeded';
-  elsif v_cost > v_user.available_balance - v_user.reserved_balance then
+    v_decision.period := 'operation';
+  end if;
+  if v_reason in ('provider_not_allowed', 'model_not_allowed', 'operation_forbidden') then
+    v_decision.scope := 'policy';
+    v_decision.policy_id := v_policy.id;
+    v_decision.project_id := v_policy.project_id;
+  end if;
+
+  -- Rate limits: of the limits reached, the one that frees up last decides; a slot frees up when
+  -- the limit-th most recent request counted leaves the window.
+  if v_reason is null and v_policy.rate_limits <> '{}' then
+    select l.period, l.lim, w.used, w.frees_at into v_rate
+      from (values
+          ('requests_per_minute', 'minute', interval '1 minute', false),
+          ('requests_per_hour', 'hour', interval '1 hour', false),
+          ('agent_requests_per_minute', 'agent_minute', interval '1 minute', true),
+          ('agent_requests_per_hour', 'agent_hour', interval '1 hour', true)
+        ) k(key, period, window_size, per_agent)
+      cross join lateral (select k.period, (v_policy.rate_limits ->> k.key)::bigint as lim) l
+      cross join lateral (
+        select count(*) as used,
+               (array_agg(r.created_at order by r.created_at desc))[greatest(l.lim, 1)] + k.window_size as frees_at
+          from app_public.requests r
+         where r.user_id = v_user.user_id
+           and r.created_at > now() - k.window_size
+           and r.status <> 'rejected'
+           and (v_policy.project_id is null or r.project_id = v_policy.project_id)
+           and (not k.per_agent or r.agent_id is not distinct from submit_request.agent_id)
+      ) w
+     where v_policy.rate_limits ? k.key and w.used >= l.lim
+     order by w.frees_at desc nulls first
+     limit 1;
+    if found then
+      v_reason := 'rate_limited';
+      v_decision := row('policy', null, v_policy.id, v_policy.project_id, null, v_rate.period, v_rate.lim, v_rate.used, 1, null,
+        greatest(1, ceil(extract(epoch from v_rate.frees_at - now())))::integer);
+    end if;
+  end if;
+
+  -- Budgets: per-request limit first, then daily, then monthly; of the budgets a limit refuses,
+  -- the one with the least remaining decides.
+  if v_reason is null and cardinality(v_budget_ids) > 0 then
+    select b.id, b.project_id, c.period, c.lim, c.used, c.resets_at into v_hit
+      from app_public.budgets b
+      cross join lateral (values
+          (1, 'request', b.per_request_limit, 0::numeric, null::timestamptz),
+          (2, 'daily', b.daily_limit, b.current_daily_spending, b.daily_period_start + interval '24 hours'),
+          (3, 'monthly', b.monthly_limit, b.current_monthly_spending, b.period_end)
+        ) c(rank, period, lim, used, resets_at)
+     where b.id = any (v_budget_ids) and c.used + v_cost > c.lim
+     order by c.rank, c.lim - c.used, b.id
+     limit 1;
+    if found then
+      v_reason := case v_hit.period when 'request' then 'per_request_limit_exceeded'
+                                    when 'daily' then 'budget_daily_exceeded' else 'budget_monthly_exceeded' end;
+      v_decision := row('budget', v_hit.id, null, v_hit.project_id, null, v_hit.period, v_hit.lim,
+        case when v_hit.period = 'request' then null else v_hit.used end, v_cost, v_hit.resets_at, null);
+    end if;
+  end if;
+
+  if v_reason is null and v_cost > v_user.available_balance - v_user.reserved_balance then
     v_reason := 'insufficient_balance';
+    v_decision := row('balance', null, null, null, null, null, v_user.available_balance, v_user.reserved_balance, v_cost, null, null);
   end if;
 
   if v_reason is not null then
     v_status := 'rejected';
   else
     v_status := case when v_cost > v_policy.require_approval_above then 'pending' else 'approved' end;
+    if v_status = 'pending' then
+      v_decision := row('policy', null, v_policy.id, v_policy.project_id, null, 'approval', v_policy.require_approval_above, null, v_cost, null, null);
+    end if;
     v_hold_seconds := least(coalesce(v_policy.hold_seconds, 900), coalesce(submit_request.hold_seconds, 2147483647));
     update app_public.budgets b set
       current_daily_spending = b.current_daily_spending + v_cost,
@@ -185,7 +234,7 @@ begin
 
   insert into app_public.requests as r (
     user_id, project_id, agent_id, api_provider, model_name, endpoint, parameters,
-    status, estimated_cost, reserved_cost, reserved_budget_ids, reason, hold_expires_at, idempotency_key
+    status, estimated_cost, reserved_cost, reserved_budget_ids, reason, hold_expires_at, idempotency_key, decision
   ) values (
     v_user.user_id, submit_request.project_id, submit_request.agent_id, submit_request.api_provider,
     submit_request.model_name, submit_request.endpoint, coalesce(submit_request.parameters, '{}'),
@@ -194,7 +243,8 @@ begin
     case when v_reason is null then v_budget_ids else '{}' end,
     v_reason,
     now() + v_hold_seconds * interval '1 second',
-    submit_request.idempotency_key
+    submit_request.idempotency_key,
+    case when v_decision.scope is not null then v_decision end
   )
   returning * into v_request;
   return v_request;

@@ -4,8 +4,10 @@
 -- whoever makes them (SQLSTATE SGTRN).
 
 -- Transition rules. Terminal states: rejected, executed, failed, cancelled (requests);
--- completed, failed, cancelled (payments).
-create or replace function app_private.request_transition_allowed(from_status app_public.requeststatus, to_status app_public.requeststatus)
+-- completed, failed, cancelled (payments). One exception: a request cancelled because its hold
+-- expired (reason hold_expired) may still be completed or failed by its agent, which may have
+-- made the call after all: its real cost must be recorded, never lost.
+create or replace function app_private.request_transition_allowed(from_status app_public.requeststatus, to_status app_public.requeststatus, from_reason text)
   returns boolean
   language sql immutable
 as $$
@@ -14,10 +16,10 @@ as $$
     ('validating', 'pending'), ('validating', 'approved'), ('validating', 'rejected'), ('validating', 'cancelled'),
     ('approved', 'executing'), ('approved', 'executed'), ('approved', 'failed'), ('approved', 'cancelled'),
     ('executing', 'executed'), ('executing', 'failed'), ('executing', 'cancelled')
-  );
+  ) or (from_status = 'cancelled' and from_reason = 'hold_expired' and to_status in ('executed', 'failed'));
 $$;
-comment on function app_private.request_transition_allowed(app_public.requeststatus, app_public.requeststatus) is
-  'Whether a request may move from one status to another: pending -> approved/rejected/cancelled, approved -> executing/executed/failed/cancelled, executing -> executed/failed/cancelled.';
+comment on function app_private.request_transition_allowed(app_public.requeststatus, app_public.requeststatus, text) is
+  'Whether a request (with reason from_reason) may move from one status to another: pending -> approved/rejected/cancelled, approved -> executing/executed/failed/cancelled, executing -> executed/failed/cancelled, and cancelled with reason hold_expired -> executed/failed (a late settlement).';
 
 create or replace function app_private.payment_transition_allowed(from_status app_public.paymentstatus, to_status app_public.paymentstatus)
   returns boolean
@@ -38,7 +40,8 @@ begin
     return new;
   end if;
   if tg_table_name = 'requests' then
-    v_allowed := app_private.request_transition_allowed(old.status::text::app_public.requeststatus, new.status::text::app_public.requeststatus);
+    v_allowed := app_private.request_transition_allowed(old.status::text::app_public.requeststatus, new.status::text::app_public.requeststatus,
+      pg_catalog.to_jsonb(old) ->> 'reason');
   else
     v_allowed := app_private.payment_transition_allowed(old.status::text::app_public.paymentstatus, new.status::text::app_public.paymentstatus);
   end if;
@@ -46,7 +49,7 @@ begin
     raise exception 'cannot move % % from % to %', rtrim(tg_table_name, 's'),
       pg_catalog.to_jsonb(old) ->> tg_argv[0], old.status, new.status
       using errcode = 'SGTRN',
-            hint = 'Requests: pending -> approved/rejected/cancelled, approved -> executing/executed/failed/cancelled, executing -> executed/failed/cancelled. Payments: pending -> completed/failed/cancelled.';
+            hint = 'Requests: pending -> approved/rejected/cancelled, approved -> executing/executed/failed/cancelled, executing -> executed/failed/cancelled, cancelled (hold_expired) -> executed/failed. Payments: pending -> completed/failed/cancelled.';
   end if;
   return new;
 end;

@@ -127,6 +127,6 @@ comment on function app_private.roll_over_budgets(uuid[], timestamptz) is
   'Applies the reset_budgets rollover to the given budgets only (called by submit_request and the lifecycle functions on rows they hold locked), so a late worker never makes a request see a finished period.';
 revoke all on function app_private.roll_over_budgets(uuid[], timestamptz) from public;
 
--- Budget.budgetStatus (sql/3500-budget-status.sql) computes with them as the API roles.
+-- Budget.budgetStatus (sql/6140-budget-status.sql) computes with them as the API roles.
 grant execute on function app_private.utc_day_start(timestamptz), app_private.add_months_utc(timestamptz, integer),
   app_private.months_to_advance(timestamptz, timestamptz) to spendgate_user, spendgate_operator, spendgate_admin;

@@ -11,4 +11,7 @@ export const crontab = [
   // Send due webhook deliveries and retries (src/tasks/deliver_webhooks.ts); new events are also
   // picked up at once, by the job the outbox queues for them (sql/6210-webhooks.sql).
   "* * * * * deliver_webhooks ?jobKey=deliver_webhooks&jobKeyMode=preserve_run_at",
+  // Release reservations whose hold expired (src/tasks/expire_holds.ts). No backfill: one run
+  // releases every hold expired by its time, however many runs were missed.
+  "* * * * * expire_holds ?jobKey=expire_holds&jobKeyMode=replace",
 ].join("\n");

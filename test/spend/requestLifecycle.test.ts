@@ -112,7 +112,7 @@ test("invalid transitions are SGTRN errors naming both statuses, and change noth
   const cases: [Record<string, string>, string, Record<string, unknown>, RegExp][] = [
     [s.headers, "startRequest", { requestId: pending.requestId }, /from pending to executing/],
     [s.headers, "completeRequest", { requestId: pending.requestId, actualCost: "1" }, /from pending to executed/],
-    [s.headers, "completeRequest", { requestId: approved.requestId, actualCost: "1" }, /from executed to executed/],
+    [s.headers, "completeRequest", { requestId: approved.requestId, actualCost: "2" }, /from executed to executed/],
     [s.headers, "cancelRequest", { requestId: approved.requestId }, /from executed to cancelled/],
     [s.headers, "failRequest", { requestId: rejected.requestId }, /from rejected to failed/],
     [operatorHeaders, "approveRequest", { requestId: rejected.requestId }, /from rejected to approved/],

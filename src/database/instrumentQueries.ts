@@ -15,7 +15,10 @@ export function instrumentQueries(client: pg.PoolClient, pool: string, slowQuery
   const query = client.query as unknown as QueryFn;
   (client as unknown as { query: QueryFn }).query = function (this: pg.PoolClient, ...args: unknown[]) {
     const first = args[0] as string | { text?: string; submit?: unknown } | undefined;
-    if (typeof first === "object" && first !== null && typeof first.submit === "function") return query.apply(this, args); // cursors, streams
+    const callbackAt = args.findIndex((arg) => typeof arg === "function");
+    // Cursors and streams report through their own events: not timed. A submittable given with a
+    // callback (the API's pipelined settings + query, src/database/pipelinedQuery.ts) is.
+    if (typeof first === "object" && first !== null && typeof first.submit === "function" && callbackAt < 0) return query.apply(this, args);
     const context = currentQueryContext();
     const started = process.hrtime.bigint();
     const done = () => {
@@ -34,7 +37,6 @@ export function instrumentQueries(client: pg.PoolClient, pool: string, slowQuery
         "slow query",
       );
     };
-    const callbackAt = args.findIndex((arg) => typeof arg === "function");
     if (callbackAt >= 0) {
       const callback = args[callbackAt] as (...results: unknown[]) => void;
       args[callbackAt] = (...results: unknown[]) => {

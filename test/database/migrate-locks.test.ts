@@ -9,7 +9,8 @@ import pg from "pg";
 import { DEFINITIONS_DIR, MIGRATIONS_DIR, runMigrations, type MigrationEvent } from "../../src/database/migrate.ts";
 import { createTestDatabase, waitUntilBlocked, type TestDatabase } from "../helpers/database.ts";
 
-const PROBE = "20261130069900-lock-probe";
+// Dated after every real migration: no definition file is placed after it, so applying it re-applies none.
+const PROBE = "29991231000000-lock-probe";
 
 async function migrationsWithProbe(): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-migrations-"));

@@ -85,4 +85,33 @@ insert into app_public.upload_transactions (upload_transaction_id, upload_id, us
   ('00000000-0000-4000-f600-0000000000b1', '00000000-0000-4000-f200-0000000000b1', '00000000-0000-4000-8000-000000000004', 1, now(), 'anthropic', 'claude', 0.5, 'USD', null),
   ('00000000-0000-4000-f600-0000000000b2', '00000000-0000-4000-f200-0000000000b1', '00000000-0000-4000-8000-000000000004', 2, now(), 'anthropic', 'claude', 1, 'USD', now() - interval '1 day');
 
+-- Alert events (before the webhooks, so that none is queued for delivery), webhooks and the
+-- record of one delivery attempt each.
+insert into app_public.alert_events (event_id, user_id, kind, payload, deleted_at) values
+  ('00000000-0000-4000-f700-0000000000a1', '00000000-0000-4000-8000-000000000003', 'threshold_crossed', '{"threshold": 80}', null),
+  ('00000000-0000-4000-f700-0000000000a2', '00000000-0000-4000-8000-000000000003', 'hold_expired', '{}', now() - interval '1 day'),
+  ('00000000-0000-4000-f700-0000000000b1', '00000000-0000-4000-8000-000000000004', 'threshold_crossed', '{"threshold": 100}', null),
+  ('00000000-0000-4000-f700-0000000000b2', '00000000-0000-4000-8000-000000000004', 'rejections_exceeded', '{}', now() - interval '1 day');
+insert into app_public.webhooks (webhook_id, user_id, url, events, deleted_at) values
+  ('00000000-0000-4000-f800-0000000000a1', '00000000-0000-4000-8000-000000000003', 'https://alice.example.com/hook', '{threshold_crossed}', null),
+  ('00000000-0000-4000-f800-0000000000a2', '00000000-0000-4000-8000-000000000003', 'https://alice.example.com/old', '{hold_expired}', now() - interval '1 day'),
+  ('00000000-0000-4000-f800-0000000000b1', '00000000-0000-4000-8000-000000000004', 'https://bob.example.com/hook', '{threshold_crossed}', null),
+  ('00000000-0000-4000-f800-0000000000b2', '00000000-0000-4000-8000-000000000004', 'https://bob.example.com/old', '{threshold_crossed}', now() - interval '1 day');
+insert into app_public.webhook_deliveries (delivery_id, webhook_id, event_id, user_id, attempt, status_code, succeeded, duration_ms, deleted_at) values
+  ('00000000-0000-4000-f900-0000000000a1', '00000000-0000-4000-f800-0000000000a1', '00000000-0000-4000-f700-0000000000a1', '00000000-0000-4000-8000-000000000003', 1, 200, true, 12, null),
+  ('00000000-0000-4000-f900-0000000000a2', '00000000-0000-4000-f800-0000000000a1', '00000000-0000-4000-f700-0000000000a1', '00000000-0000-4000-8000-000000000003', 2, 503, false, 9, now() - interval '1 day'),
+  ('00000000-0000-4000-f900-0000000000b1', '00000000-0000-4000-f800-0000000000b1', '00000000-0000-4000-f700-0000000000b1', '00000000-0000-4000-8000-000000000004', 1, 200, true, 15, null),
+  ('00000000-0000-4000-f900-0000000000b2', '00000000-0000-4000-f800-0000000000b1', '00000000-0000-4000-f700-0000000000b1', '00000000-0000-4000-8000-000000000004', 2, 500, false, 7, now() - interval '1 day');
+
+-- Daily spend rollups as settlements leave them (written here directly: the fixtures' requests
+-- are not settled through complete_request), and platform-wide rows, which no user reads.
+insert into app_public.daily_spend (daily_spend_id, day, user_id, api_provider, model_name, settled_requests, actual_cost, settled_cost, deleted_at) values
+  ('00000000-0000-4000-fa00-0000000000a1', current_date, '00000000-0000-4000-8000-000000000003', 'openai', 'gpt-4o', 2, 1.5, 1.5, null),
+  ('00000000-0000-4000-fa00-0000000000a2', current_date - 1, '00000000-0000-4000-8000-000000000003', 'openai', 'gpt-4o', 1, 0.5, 0.5, now() - interval '1 day'),
+  ('00000000-0000-4000-fa00-0000000000b1', current_date, '00000000-0000-4000-8000-000000000004', 'anthropic', 'claude', 1, 0.25, 0.25, null),
+  ('00000000-0000-4000-fa00-0000000000b2', current_date - 1, '00000000-0000-4000-8000-000000000004', 'anthropic', 'claude', 1, 0.75, 0.75, now() - interval '1 day');
+insert into app_public.platform_daily_spend (platform_daily_spend_id, day, api_provider, model_name, shard, settled_requests, actual_cost, settled_cost, deleted_at) values
+  ('00000000-0000-4000-fb00-000000000001', current_date, 'openai', 'gpt-4o', 0, 2, 1.5, 1.5, null),
+  ('00000000-0000-4000-fb00-000000000002', current_date - 1, 'openai', 'gpt-4o', 0, 1, 0.5, 0.5, now() - interval '1 day');
+
 commit;

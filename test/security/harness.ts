@@ -178,6 +178,9 @@ export const USER_VISIBILITY: Record<string, string> = {
   recommendations: "status = 'approved'",
 };
 
+/** Platform-wide figures, rows of no user: operators and admins read them, users none. */
+export const PLATFORM_TABLES = new Set(["platform_daily_spend"]);
+
 export function ownerColumn(table: TableModel): string {
   if (!table.columns.includes("user_id")) throw new Error(`table ${table.table} has no user_id: teach the security suite how its rows are owned`);
   return "user_id";
@@ -186,6 +189,7 @@ export function ownerColumn(table: TableModel): string {
 export function visibleWhere(table: TableModel, audience: Audience): { where: string; params: unknown[] } {
   if (audience.kind === "all") return { where: "true", params: [] };
   if (audience.kind === "all-live") return { where: "deleted_at is null", params: [] };
+  if (PLATFORM_TABLES.has(table.table)) return { where: "false", params: [] };
   const extra = USER_VISIBILITY[table.table] ? ` and (${USER_VISIBILITY[table.table]})` : "";
   return { where: `${ownerColumn(table)} = $1 and deleted_at is null${extra}`, params: [audience.userId] };
 }

@@ -1,9 +1,11 @@
-// Cross-record checks, set-based over the staged rows, before anything is written: duplicate
-// legacy ids, duplicate emails / phone numbers / refresh tokens (in the file and against the
-// database), dangling references, project-owner mismatches, and changes the tables' triggers
-// would refuse (created_at of an existing row, un-revoking a session). Rows with a problem become
+// Checks, set-based over the staged rows, before anything is written: the tables' own check
+// constraints (read from the catalog, run on each staged row as it will be written, so the report
+// names the record), duplicate legacy ids, duplicate emails / phone numbers / refresh tokens (in
+// the file and against the database), dangling references, project-owner mismatches, and changes
+// the tables' triggers would refuse (created_at of an existing row, un-revoking a session). Rows with a problem become
 // 'rejected'; in skip mode the records depending on a rejected or invalid one become 'skipped'.
 import type pg from "pg";
+import type { Schema } from "./catalog.ts";
 import { ENTITIES, ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { stageTable } from "./stage.ts";
 
@@ -20,8 +22,23 @@ function duplicates(entity: EntityName, field: string, key: string, message: str
    where n > 1`);
 }
 
-function checkStatements(): string[] {
-  const sql: string[] = [];
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** Each check constraint of the table over the staged rows, cast to the columns' types. */
+function constraintStatements(schema: Schema): string[] {
+  return ENTITY_NAMES.flatMap((entity) => {
+    const def = schema[entity];
+    const columns = def.fields.map((field) => (field.cast ? `${field.column}::${field.cast} as ${field.column}` : field.column));
+    return def.checks.map((check) =>
+      problem(entity, check.key, `select $E, ord, $F, ${literal(`violates check constraint ${check.name}: ${check.expression}`)}
+        from (select ord, ${columns.join(", ")} from ${s(entity)} where stage_status = 'ok') a
+       where not coalesce(${check.expression}, true)`),
+    );
+  });
+}
+
+function checkStatements(schema: Schema): string[] {
+  const sql: string[] = constraintStatements(schema);
   for (const entity of ENTITY_NAMES) {
     const def = ENTITIES[entity];
     // Rows already imported by earlier batches, by legacy id.
@@ -71,8 +88,6 @@ function checkStatements(): string[] {
       from ${s("ai_jobs")} a left join owner o on o.legacy_id = a.project_id_legacy left join stored d on d.legacy_id = a.project_id_legacy
      where a.stage_status = 'ok' and (o.legacy_id is not null or d.legacy_id is not null)
        and coalesce(o.user_id_legacy, d.user_id_legacy) is distinct from a.user_id_legacy`));
-  sql.push(problem("ai_jobs", "completed_at", `select $E, a.ord, $F, 'before started_at'
-    from ${s("ai_jobs")} a where a.stage_status = 'ok' and a.completed_at < a.started_at`));
   // Refresh token hashes are unique over all sessions.
   sql.push(duplicates("sessions", "refresh_token", "refresh_token", "duplicate refresh token"));
   sql.push(problem("sessions", "refresh_token", `select $E, a.ord, $F, 'refresh token already used by another session'
@@ -112,8 +127,8 @@ function cascadeStatements(): string[] {
   return sql;
 }
 
-export async function runChecks(client: pg.ClientBase, skip: boolean): Promise<void> {
-  for (const statement of checkStatements()) await client.query(statement);
+export async function runChecks(client: pg.ClientBase, schema: Schema, skip: boolean): Promise<void> {
+  for (const statement of checkStatements(schema)) await client.query(statement);
   if (skip) for (const statement of cascadeStatements()) await client.query(statement);
 }
 

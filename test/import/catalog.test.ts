@@ -91,6 +91,19 @@ test.serial("numeric precision and NOT NULL come from the catalog", async (t) =>
   t.deepEqual(result.problems, ["users[0].available_balance: out of range for numeric(20,8)"]);
 });
 
+test.serial("the tables' check constraints decide, a new one included, and the report names the record and the field", async (t) => {
+  await db.ownerPool.query("alter table app_public.projects add constraint projects_name_short check (length(name) <= 10)");
+  const result = await importJson("checks.json", {
+    users: [{ id: "c1", email: "checks@example.com" }],
+    projects: [{ id: "cp", user_id: "c1", name: "a name that is too long" }],
+    ai_jobs: [{ id: "cj", user_id: "c1", provider: "glm", started_at: "2024-01-02", completed_at: "2024-01-01" }],
+  });
+  t.deepEqual(result.problems, [
+    "projects[0].name: violates check constraint projects_name_short: (length(name) <= 10)",
+    "ai_jobs[0].completed_at: violates check constraint ai_jobs_completed_after_started: (completed_at >= started_at)",
+  ]);
+});
+
 test.serial("a mapped column that a migration dropped stops the import, naming it, before anything is read", async (t) => {
   await db.ownerPool.query("alter table app_public.projects drop column description");
   const result = await importJson("dropped.json", { users: [{ id: "x1", email: "x@example.com" }] });

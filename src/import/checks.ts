@@ -97,11 +97,13 @@ function checkStatements(schema: Schema): string[] {
   // that deletion, as deleting through the API would have done. `legacy.derived` tells export
   // that the value came from the import, not from the file, so it is not written back.
   sql.push(`update ${s("sessions")} a set revoked_at = d.deleted_at, legacy = a.legacy || '{"derived": ["revoked_at"]}'
-    from (select a.ord, coalesce(a.deleted_at,
-            (select u.deleted_at from ${s("users")} u where u.legacy_id = a.user_id_legacy order by u.ord limit 1),
-            (select t.deleted_at from app_private.legacy_ids l join app_public.users t on t.user_id = l.new_id
-              where l.entity = 'users' and l.legacy_id = a.user_id_legacy)) deleted_at
-            from ${s("sessions")} a where a.stage_status = 'ok' and a.revoked_at is null) d
+    from (select a.ord, coalesce(a.deleted_at, f.deleted_at, t.deleted_at) deleted_at
+            from ${s("sessions")} a
+            left join (select distinct on (legacy_id) legacy_id, deleted_at from ${s("users")}
+                        where legacy_id is not null order by legacy_id, ord) f on f.legacy_id = a.user_id_legacy
+            left join app_private.legacy_ids l on l.entity = 'users' and l.legacy_id = a.user_id_legacy
+            left join app_public.users t on t.user_id = l.new_id
+           where a.stage_status = 'ok' and a.revoked_at is null) d
    where a.ord = d.ord and d.deleted_at is not null`);
   sql.push(problem("sessions", "revoked_at", `select $E, a.ord, $F, 'the stored session is revoked; a revoked session cannot be reactivated'
     from ${s("sessions")} a join app_public.sessions t on t.session_id = a.new_id

@@ -1,7 +1,7 @@
 // What each mapped column accepts, read from the catalog when an import or export starts: its
 // type (enum labels in order, numeric precision and scale), NOT NULL, its default, and the
-// table's check constraints over mapped columns (checks.ts runs them on the staged rows, so the
-// report names the record). A DBA who
+// table's check constraints and unique indexes over mapped columns (checks.ts runs them on the
+// staged rows, so the report names the record). A DBA who
 // adds an enum value or changes a default changes what the importer accepts and fills in, with
 // no edit here. A mapped column the importer cannot read (dropped, or of a type it does not know)
 // stops the import with its name before anything is read.
@@ -31,9 +31,18 @@ export interface Check {
   key: string;
 }
 
+/** A unique index of the table over mapped fields and references (plain columns, maybe partial). */
+export interface Unique {
+  name: string;
+  columns: { column: string; key: string; reference?: EntityName }[];
+  /** The index's WHERE, over the table's column names (which the staging tables share). */
+  predicate: string | null;
+}
+
 export interface ResolvedEntity extends Omit<Entity, "fields"> {
   fields: Field[];
   checks: Check[];
+  uniques: Unique[];
 }
 export type Schema = Record<EntityName, ResolvedEntity>;
 
@@ -75,6 +84,14 @@ const CHECKS_SQL = `
     from pg_constraint c
    where c.conrelid = any($1::regclass[]) and c.contype = 'c'
    order by c.conname`;
+
+const UNIQUES_SQL = `
+  select i.indrelid::regclass::text table_name, c.relname name, pg_get_expr(i.indpred, i.indrelid) predicate,
+         array(select a.attname::text from unnest(i.indkey::int2[]) with ordinality k(attnum, n)
+                 join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum order by k.n) columns
+    from pg_index i join pg_class c on c.oid = i.indexrelid
+   where i.indrelid = any($1::regclass[]) and i.indisunique and not i.indisprimary and i.indexprs is null
+   order by c.relname`;
 
 function kindOf(column: ColumnRow, where: string): k.Kind {
   if (column.is_enum) return k.enumeration(column.labels ?? []);
@@ -134,6 +151,7 @@ export async function readSchema(client: pg.ClientBase): Promise<Schema> {
     defaults.forEach((f, i) => (f.field.absent = values![`d${i}`] ?? null));
   }
   const { rows: checks } = await client.query<{ table_name: string; name: string; expression: string; columns: string[] }>(CHECKS_SQL, [tables]);
+  const { rows: uniques } = await client.query<{ table_name: string; name: string; predicate: string | null; columns: string[] }>(UNIQUES_SQL, [tables]);
   return Object.fromEntries(
     ENTITY_NAMES.map((name, i) => {
       const fields = resolved[i]!.map((f) => f.field);
@@ -141,7 +159,14 @@ export async function readSchema(client: pg.ClientBase): Promise<Schema> {
       const own = checks
         .filter((check) => check.table_name === ENTITIES[name].table && check.columns.every((column) => keyOf.has(column)))
         .map((check) => ({ name: check.name, expression: check.expression, key: keyOf.get(check.columns[0]!)! }));
-      return [name, { ...ENTITIES[name], fields, checks: own }];
+      const columnOf = new Map<string, Unique["columns"][number]>([
+        ...fields.map((field) => [field.column, { column: field.column, key: field.key }] as const),
+        ...ENTITIES[name].references.map((ref) => [ref.column, { column: ref.column, key: ref.key, reference: ref.entity }] as const),
+      ]);
+      const indexes = uniques
+        .filter((index) => index.table_name === ENTITIES[name].table && index.columns.every((column) => columnOf.has(column)))
+        .map((index) => ({ name: index.name, predicate: index.predicate, columns: index.columns.map((column) => columnOf.get(column)!) }));
+      return [name, { ...ENTITIES[name], fields, checks: own, uniques: indexes }];
     }),
   ) as Schema;
 }

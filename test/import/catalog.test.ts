@@ -104,6 +104,28 @@ test.serial("the tables' check constraints decide, a new one included, and the r
   ]);
 });
 
+test.serial("the tables' unique indexes decide, one added by a migration and those over references included", async (t) => {
+  await db.ownerPool.query("create unique index projects_description_unique on app_public.projects (description)");
+  const first = await importJson("unique-1.json", {
+    users: [{ id: "u1", email: "unique@example.com" }],
+    projects: [{ id: "p1", user_id: "u1", name: "Alpha", description: "same" }],
+  });
+  t.true(first.ok, first.problems.join("\n"));
+  const second = await importJson("unique-2.json", {
+    projects: [
+      { id: "p2", user_id: "u1", name: "Alpha" },
+      { id: "p3", user_id: "u1", name: "Beta", description: "other" },
+      { id: "p4", user_id: "u1", name: "Beta", description: "same" },
+    ],
+  });
+  t.deepEqual(second.problems, [
+    "projects[0].name: user_id, name already used by another stored row (unique index idx_projects_user_id_name)",
+    "projects[1].name: duplicate user_id, name under unique index idx_projects_user_id_name (also projects[2])",
+    "projects[2].description: description already used by another stored row (unique index projects_description_unique)",
+    "projects[2].name: duplicate user_id, name under unique index idx_projects_user_id_name (also projects[1])",
+  ]);
+});
+
 test.serial("a mapped column that a migration dropped stops the import, naming it, before anything is read", async (t) => {
   await db.ownerPool.query("alter table app_public.projects drop column description");
   const result = await importJson("dropped.json", { users: [{ id: "x1", email: "x@example.com" }] });

@@ -51,11 +51,11 @@ test.serial("dangling references, duplicate emails and duplicate legacy ids are 
   t.deepEqual(result.problems.sort(), [
     "ai_jobs[0].project_id: dangling reference: no projects record with id \"nope\"",
     "projects[0].user_id: dangling reference: no users record with id 99",
-    "users[0].email: duplicate email (also users[2])",
+    "users[0].email: duplicate email under unique index idx_users_email (also users[2])",
     "users[0].id: duplicate legacy id (also users[1])",
     "users[1].id: duplicate legacy id (also users[0])",
-    "users[2].email: duplicate email (also users[0])",
-    "users[3].email: email already used by another user",
+    "users[2].email: duplicate email under unique index idx_users_email (also users[0])",
+    "users[3].email: email already used by another stored row (unique index idx_users_email)",
   ].sort());
   t.deepEqual(await fingerprint(db.ownerPool), before);
 });

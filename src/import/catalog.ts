@@ -1,5 +1,7 @@
 // What each mapped column accepts, read from the catalog when an import or export starts: its
-// type (enum labels in order, numeric precision and scale), NOT NULL, and its default. A DBA who
+// type (enum labels in order, numeric precision and scale), NOT NULL, its default, and the
+// table's check constraints and unique indexes over mapped columns (checks.ts runs them on the
+// staged rows, so the report names the record). A DBA who
 // adds an enum value or changes a default changes what the importer accepts and fills in, with
 // no edit here. A mapped column the importer cannot read (dropped, or of a type it does not know)
 // stops the import with its name before anything is read.
@@ -21,8 +23,26 @@ export interface Field extends FieldShape {
   fill?: string;
 }
 
+/** A check constraint of the table whose columns are all mapped fields. */
+export interface Check {
+  name: string;
+  expression: string;
+  /** The field the report names: the constraint's first column. */
+  key: string;
+}
+
+/** A unique index of the table over mapped fields and references (plain columns, maybe partial). */
+export interface Unique {
+  name: string;
+  columns: { column: string; key: string; reference?: EntityName }[];
+  /** The index's WHERE, over the table's column names (which the staging tables share). */
+  predicate: string | null;
+}
+
 export interface ResolvedEntity extends Omit<Entity, "fields"> {
   fields: Field[];
+  checks: Check[];
+  uniques: Unique[];
 }
 export type Schema = Record<EntityName, ResolvedEntity>;
 
@@ -57,21 +77,37 @@ const COLUMNS_SQL = `
     left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
    where c.oid = any($1::regclass[]) and a.attnum > 0 and not a.attisdropped`;
 
-function kindOf(shape: FieldShape, column: ColumnRow, where: string): k.Kind {
+const CHECKS_SQL = `
+  select c.conrelid::regclass::text table_name, c.conname name, pg_get_expr(c.conbin, c.conrelid) expression,
+         array(select a.attname::text from unnest(c.conkey) with ordinality k(attnum, i)
+                 join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum order by k.i) columns
+    from pg_constraint c
+   where c.conrelid = any($1::regclass[]) and c.contype = 'c'
+   order by c.conname`;
+
+const UNIQUES_SQL = `
+  select i.indrelid::regclass::text table_name, c.relname name, pg_get_expr(i.indpred, i.indrelid) predicate,
+         array(select a.attname::text from unnest(i.indkey::int2[]) with ordinality k(attnum, n)
+                 join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum order by k.n) columns
+    from pg_index i join pg_class c on c.oid = i.indexrelid
+   where i.indrelid = any($1::regclass[]) and i.indisunique and not i.indisprimary and i.indexprs is null
+   order by c.relname`;
+
+function kindOf(column: ColumnRow, where: string): k.Kind {
   if (column.is_enum) return k.enumeration(column.labels ?? []);
   switch (column.base) {
     case "text":
     case "citext":
-      return shape.text ?? k.text();
+      return k.text();
     case "numeric":
       if (column.num_precision === null || column.num_scale === null) throw new Error(`${where}: numeric without a precision is not supported by the importer`);
-      return k.decimal(column.num_precision, column.num_scale, shape.min);
+      return k.decimal(column.num_precision, column.num_scale);
     case "int8":
-      return k.bigint(shape.min);
+      return k.bigint();
     case "bool":
       return k.boolean();
     case "jsonb":
-      return k.json({ object: shape.object });
+      return k.json();
     case "timestamptz":
       return k.timestamp();
     default:
@@ -90,7 +126,7 @@ export async function readSchema(client: pg.ClientBase): Promise<Schema> {
       const where = `${entity.table}.${shape.column}`;
       const column = byName.get(where);
       if (!column) throw new Error(`${where}: the importer maps this column, but the table has no such column`);
-      const kind = kindOf(shape, column, where);
+      const kind = kindOf(column, where);
       const staged = column.is_enum || column.base === "citext";
       const constant = column.default_expr !== null && LITERAL.test(column.default_expr);
       const field: Field = {
@@ -114,7 +150,23 @@ export async function readSchema(client: pg.ClientBase): Promise<Schema> {
     );
     defaults.forEach((f, i) => (f.field.absent = values![`d${i}`] ?? null));
   }
+  const { rows: checks } = await client.query<{ table_name: string; name: string; expression: string; columns: string[] }>(CHECKS_SQL, [tables]);
+  const { rows: uniques } = await client.query<{ table_name: string; name: string; predicate: string | null; columns: string[] }>(UNIQUES_SQL, [tables]);
   return Object.fromEntries(
-    ENTITY_NAMES.map((name, i) => [name, { ...ENTITIES[name], fields: resolved[i]!.map((f) => f.field) }]),
+    ENTITY_NAMES.map((name, i) => {
+      const fields = resolved[i]!.map((f) => f.field);
+      const keyOf = new Map(fields.map((field) => [field.column, field.key]));
+      const own = checks
+        .filter((check) => check.table_name === ENTITIES[name].table && check.columns.every((column) => keyOf.has(column)))
+        .map((check) => ({ name: check.name, expression: check.expression, key: keyOf.get(check.columns[0]!)! }));
+      const columnOf = new Map<string, Unique["columns"][number]>([
+        ...fields.map((field) => [field.column, { column: field.column, key: field.key }] as const),
+        ...ENTITIES[name].references.map((ref) => [ref.column, { column: ref.column, key: ref.key, reference: ref.entity }] as const),
+      ]);
+      const indexes = uniques
+        .filter((index) => index.table_name === ENTITIES[name].table && index.columns.every((column) => columnOf.has(column)))
+        .map((index) => ({ name: index.name, predicate: index.predicate, columns: index.columns.map((column) => columnOf.get(column)!) }));
+      return [name, { ...ENTITIES[name], fields, checks: own, uniques: indexes }];
+    }),
   ) as Schema;
 }

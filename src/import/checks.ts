@@ -1,9 +1,11 @@
-// Cross-record checks, set-based over the staged rows, before anything is written: duplicate
-// legacy ids, duplicate emails / phone numbers / refresh tokens (in the file and against the
-// database), dangling references, project-owner mismatches, and changes the tables' triggers
-// would refuse (created_at of an existing row, un-revoking a session). Rows with a problem become
+// Checks, set-based over the staged rows, before anything is written: the tables' own check
+// constraints (read from the catalog, run on each staged row as it will be written, so the report
+// names the record), duplicate legacy ids, duplicate emails / phone numbers / refresh tokens (in
+// the file and against the database), dangling references, project-owner mismatches, and changes
+// the tables' triggers would refuse (created_at of an existing row, un-revoking a session). Rows with a problem become
 // 'rejected'; in skip mode the records depending on a rejected or invalid one become 'skipped'.
 import type pg from "pg";
+import type { Schema, Unique } from "./catalog.ts";
 import { ENTITIES, ENTITY_NAMES, type EntityName } from "./entities.ts";
 import { stageTable } from "./stage.ts";
 
@@ -20,8 +22,61 @@ function duplicates(entity: EntityName, field: string, key: string, message: str
    where n > 1`);
 }
 
-function checkStatements(): string[] {
-  const sql: string[] = [];
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** Each check constraint of the table over the staged rows, cast to the columns' types. */
+function constraintStatements(schema: Schema): string[] {
+  return ENTITY_NAMES.flatMap((entity) => {
+    const def = schema[entity];
+    const columns = def.fields.map((field) => (field.cast ? `${field.column}::${field.cast} as ${field.column}` : field.column));
+    return def.checks.map((check) =>
+      problem(entity, check.key, `select $E, ord, $F, ${literal(`violates check constraint ${check.name}: ${check.expression}`)}
+        from (select ord, ${columns.join(", ")} from ${s(entity)} where stage_status = 'ok') a
+       where not coalesce(${check.expression}, true)`),
+    );
+  });
+}
+
+/**
+ * Each unique index of the table (plain columns, maybe partial: emails among live users) over the
+ * staged rows: duplicates within the file, and collisions with stored rows. Staged columns are
+ * cast to the table's types (citext compares case-insensitively); a reference compares by
+ * legacy id within the file and by the referenced row against the table.
+ */
+function uniqueStatements(schema: Schema): string[] {
+  return ENTITY_NAMES.flatMap((entity) => {
+    const def = schema[entity];
+    const casts = new Map(def.fields.map((field) => [field.column, field.cast]));
+    return def.uniques.flatMap((index) => {
+      const staged = (c: Unique["columns"][number]) => {
+        if (c.reference) return `${c.column}_legacy`;
+        const cast = casts.get(c.column);
+        return cast ? `${c.column}::${cast}` : c.column;
+      };
+      const stored = (c: Unique["columns"][number]) =>
+        c.reference
+          ? `(select l.new_id from app_private.legacy_ids l where l.entity = '${c.reference}' and l.legacy_id = a.${c.column}_legacy)`
+          : `a.${staged(c)}`;
+      const values = index.columns.map(staged);
+      const key = values.length === 1 ? values[0]! : `(${values.join(", ")})`;
+      // Named after the last column that is not a reference: a project's name, a user's email.
+      const field = (index.columns.findLast((c) => !c.reference) ?? index.columns[0]!).key;
+      const names = index.columns.map((c) => c.key).join(", ");
+      return [
+        duplicates(entity, field, index.predicate ? `case when ${index.predicate} then ${key} end` : key, `duplicate ${names} under unique index ${index.name}`),
+        // Unqualified columns of the predicate name the staged row outside the subquery and the
+        // stored row inside it.
+        problem(entity, field, `select $E, a.ord, $F, ${literal(`${names} already used by another stored row (unique index ${index.name})`)}
+          from ${s(entity)} a where a.stage_status = 'ok' ${index.predicate ? `and ${index.predicate}` : ""}
+           and exists (select from ${def.table} t where ${index.columns.map((c) => `t.${c.column} = ${stored(c)}`).join(" and ")}
+                         ${index.predicate ? `and ${index.predicate}` : ""} and t.${def.pk} is distinct from a.new_id)`),
+      ];
+    });
+  });
+}
+
+function checkStatements(schema: Schema): string[] {
+  const sql: string[] = constraintStatements(schema);
   for (const entity of ENTITY_NAMES) {
     const def = ENTITIES[entity];
     // Rows already imported by earlier batches, by legacy id.
@@ -43,22 +98,9 @@ function checkStatements(): string[] {
       from ${s(entity)} a join ${def.table} t on t.${def.pk} = a.new_id
       where a.stage_status = 'ok' and a.deleted_at is distinct from t.deleted_at`));
   }
-  // Unique among live users (citext: case-insensitive), in the file and against other rows; a
-  // deleted user's email is free again.
-  for (const column of ["email", "phone_number"]) {
-    const key = column === "email" ? "lower(email)" : column;
-    sql.push(duplicates("users", column, `case when deleted_at is null then ${key} end`, `duplicate ${column.replace("_", " ")}`));
-    sql.push(problem("users", column, `select $E, a.ord, $F, '${column.replace("_", " ")} already used by another user'
-      from ${s("users")} a join app_public.users t on t.${column} = a.${column}${column === "email" ? "::citext" : ""} and t.deleted_at is null
-      where a.stage_status = 'ok' and a.deleted_at is null and t.user_id is distinct from a.new_id`));
-  }
-  // Legacy user ids of staged projects, from the file or from an earlier batch.
-  sql.push(duplicates("projects", "name", "case when deleted_at is null then (user_id_legacy, name) end", "duplicate project name for the same user"));
-  sql.push(problem("projects", "name", `select $E, a.ord, $F, 'the user already has another project with this name'
-    from ${s("projects")} a
-    join app_private.legacy_ids lu on lu.entity = 'users' and lu.legacy_id = a.user_id_legacy
-    join app_public.projects t on t.user_id = lu.new_id and t.name = a.name and t.deleted_at is null
-    where a.stage_status = 'ok' and a.deleted_at is null and t.project_id is distinct from a.new_id`));
+  // The tables' unique indexes, in the file and against the stored rows (after the known
+  // records got their rows' ids above, so that a record does not collide with itself).
+  sql.push(...uniqueStatements(schema));
   // A job's project must belong to the job's user (trigger SGPRJ).
   sql.push(problem("ai_jobs", "project_id", `with owner as (
         select distinct on (legacy_id) legacy_id, user_id_legacy from ${s("projects")} where legacy_id is not null order by legacy_id, ord
@@ -71,22 +113,17 @@ function checkStatements(): string[] {
       from ${s("ai_jobs")} a left join owner o on o.legacy_id = a.project_id_legacy left join stored d on d.legacy_id = a.project_id_legacy
      where a.stage_status = 'ok' and (o.legacy_id is not null or d.legacy_id is not null)
        and coalesce(o.user_id_legacy, d.user_id_legacy) is distinct from a.user_id_legacy`));
-  sql.push(problem("ai_jobs", "completed_at", `select $E, a.ord, $F, 'before started_at'
-    from ${s("ai_jobs")} a where a.stage_status = 'ok' and a.completed_at < a.started_at`));
-  // Refresh token hashes are unique over all sessions.
-  sql.push(duplicates("sessions", "refresh_token", "refresh_token", "duplicate refresh token"));
-  sql.push(problem("sessions", "refresh_token", `select $E, a.ord, $F, 'refresh token already used by another session'
-    from ${s("sessions")} a join app_public.sessions t on t.refresh_token = a.refresh_token
-    where a.stage_status = 'ok' and t.session_id is distinct from a.new_id`));
   // A deleted session, or a session of a deleted user (in the file or stored), is revoked as of
   // that deletion, as deleting through the API would have done. `legacy.derived` tells export
   // that the value came from the import, not from the file, so it is not written back.
   sql.push(`update ${s("sessions")} a set revoked_at = d.deleted_at, legacy = a.legacy || '{"derived": ["revoked_at"]}'
-    from (select a.ord, coalesce(a.deleted_at,
-            (select u.deleted_at from ${s("users")} u where u.legacy_id = a.user_id_legacy order by u.ord limit 1),
-            (select t.deleted_at from app_private.legacy_ids l join app_public.users t on t.user_id = l.new_id
-              where l.entity = 'users' and l.legacy_id = a.user_id_legacy)) deleted_at
-            from ${s("sessions")} a where a.stage_status = 'ok' and a.revoked_at is null) d
+    from (select a.ord, coalesce(a.deleted_at, f.deleted_at, t.deleted_at) deleted_at
+            from ${s("sessions")} a
+            left join (select distinct on (legacy_id) legacy_id, deleted_at from ${s("users")}
+                        where legacy_id is not null order by legacy_id, ord) f on f.legacy_id = a.user_id_legacy
+            left join app_private.legacy_ids l on l.entity = 'users' and l.legacy_id = a.user_id_legacy
+            left join app_public.users t on t.user_id = l.new_id
+           where a.stage_status = 'ok' and a.revoked_at is null) d
    where a.ord = d.ord and d.deleted_at is not null`);
   sql.push(problem("sessions", "revoked_at", `select $E, a.ord, $F, 'the stored session is revoked; a revoked session cannot be reactivated'
     from ${s("sessions")} a join app_public.sessions t on t.session_id = a.new_id
@@ -112,8 +149,8 @@ function cascadeStatements(): string[] {
   return sql;
 }
 
-export async function runChecks(client: pg.ClientBase, skip: boolean): Promise<void> {
-  for (const statement of checkStatements()) await client.query(statement);
+export async function runChecks(client: pg.ClientBase, schema: Schema, skip: boolean): Promise<void> {
+  for (const statement of checkStatements(schema)) await client.query(statement);
   if (skip) for (const statement of cascadeStatements()) await client.query(statement);
 }
 

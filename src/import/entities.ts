@@ -2,9 +2,9 @@
 // references (user_id, project_id), which hold legacy ids resolved to uuids through
 // app_private.legacy_ids. Every field not listed here is kept as is in the row's `legacy.extra`.
 // Only the mapping is written here; what a column accepts (its type, enum labels, numeric
-// precision, nullability, default) is read from the catalog when an import or export starts
-// (catalog.ts), so that a migration changing a column changes what the importer accepts.
-import * as k from "./fields.ts";
+// precision, nullability, default, check constraints) is read from the catalog when an import or
+// export starts (catalog.ts), so that a migration changing a column changes what the importer
+// accepts.
 
 export type EntityName = "users" | "projects" | "ai_jobs" | "sessions";
 export const ENTITY_NAMES: readonly EntityName[] = ["users", "projects", "ai_jobs", "sessions"];
@@ -12,12 +12,6 @@ export const ENTITY_NAMES: readonly EntityName[] = ["users", "projects", "ai_job
 export interface FieldShape {
   key: string;
   column: string;
-  /** A text column's format, checked while parsing to name the record (the column's check says the same). */
-  text?: k.Kind;
-  /** Least value of a number column (its check constraint), reported per record. */
-  min?: number;
-  /** A jsonb column that holds an object (its check constraint). */
-  object?: boolean;
 }
 
 export interface Reference {
@@ -35,7 +29,7 @@ export interface Entity {
   references: Reference[];
 }
 
-const field = (key: string, extra: Partial<FieldShape> = {}): FieldShape => ({ key, column: key, ...extra });
+const field = (key: string, column = key): FieldShape => ({ key, column });
 const TIMES = ["created_at", "deleted_at"].map((key) => field(key));
 
 // created_at is mapped (the database keeps it from then on); updated_at is not: the column means
@@ -50,18 +44,18 @@ export const ENTITIES: Record<EntityName, Entity> = {
     pk: "user_id",
     references: [],
     fields: [
-      field("email", { text: k.email() }),
+      field("email"),
       field("phone_number"),
       field("password_hash"),
-      field("oauth_providers", { object: true }),
+      field("oauth_providers"),
       field("role"),
       field("consent_status"),
       field("consent_version"),
       field("account_status"),
       field("tier"),
-      field("total_spending", { min: 0 }),
-      field("available_balance", { min: 0 }),
-      field("total_requests", { min: 0 }),
+      field("total_spending"),
+      field("available_balance"),
+      field("total_requests"),
       field("last_request_at"),
       ...TIMES,
     ],
@@ -71,7 +65,7 @@ export const ENTITIES: Record<EntityName, Entity> = {
     table: "app_public.projects",
     pk: "project_id",
     references: [{ key: "user_id", column: "user_id", entity: "users", required: true }],
-    fields: [field("name", { text: k.text({ nonEmpty: true }) }), field("description"), ...TIMES],
+    fields: [field("name"), field("description"), ...TIMES],
   },
   ai_jobs: {
     name: "ai_jobs",
@@ -82,10 +76,7 @@ export const ENTITIES: Record<EntityName, Entity> = {
       { key: "project_id", column: "project_id", entity: "projects", required: false },
     ],
     fields: [
-      ...["provider", "model_name", "status", "node_type", "tool_type", "trigger_type", "auth_mode", "input", "output", "error"].map((key) => field(key)),
-      field("cost", { min: 0 }),
-      field("started_at"),
-      field("completed_at"),
+      ...["provider", "model_name", "status", "node_type", "tool_type", "trigger_type", "auth_mode", "input", "output", "error", "cost", "started_at", "completed_at"].map((key) => field(key)),
       ...TIMES,
     ],
   },
@@ -97,7 +88,7 @@ export const ENTITIES: Record<EntityName, Entity> = {
     fields: [
       // A legacy plain `refresh_token` is replaced by its SHA-256 under this key before anything
       // else happens (see validate.ts): the one documented lossy step of the import.
-      field("refresh_token_sha256", { column: "refresh_token", text: k.sha256Hex() }),
+      field("refresh_token_sha256", "refresh_token"),
       field("expires_at"),
       field("revoked_at"),
       field("last_used_at"),

@@ -4,7 +4,7 @@
 // rebuilt exactly from its column (a timestamp written "2024-01-02 03:04:05", a number written
 // 1.50, a numeric string "12") also keeps its original JSON text in `legacy.raw`.
 import { createHash } from "node:crypto";
-import { canonical, isObject, JsonNumber, parseExact, serialize, survivesJsonb, typeName, unstorable, type JsonValue } from "./json.ts";
+import { canonical, JsonNumber, parseExact, serialize, survivesJsonb, typeName, unstorable, type JsonValue } from "./json.ts";
 
 export type Converted = { text: string | null } | { problem: string };
 
@@ -29,20 +29,13 @@ function stringValue(value: JsonValue, then: (text: string) => Converted): Conve
   return problem ? { problem } : then(value);
 }
 
-export const text = (options: { nonEmpty?: boolean; pattern?: RegExp; what?: string } = {}): Kind =>
+// Formats (an email, a SHA-256) are the columns' check constraints, run in SQL (checks.ts).
+export const text = (): Kind =>
   byRender({
-    toColumn: (value) =>
-      stringValue(value, (s) => {
-        if (options.nonEmpty && s === "") return { problem: "must not be empty" };
-        if (options.pattern && !options.pattern.test(s)) return { problem: `not ${options.what ?? "valid"}` };
-        return { text: s };
-      }),
+    toColumn: (value) => stringValue(value, (s) => ({ text: s })),
     render: (t) => t,
     sql: (column) => `${column}::text`,
   });
-
-// The same pattern as the users.email check constraint.
-export const email = (): Kind => text({ pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, what: "an email" });
 
 export const enumeration = (values: readonly string[]): Kind =>
   byRender({
@@ -64,9 +57,10 @@ const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
 /**
  * numeric(precision, scale): a JSON number or a decimal string, rounded like PostgreSQL (half away
- * from zero) to `scale` places. Canonical text: plain decimal without trailing zeros.
+ * from zero) to `scale` places. Canonical text: plain decimal without trailing zeros. Ranges
+ * (>= 0) are the columns' check constraints.
  */
-export const decimal = (precision: number, scale: number, min?: number): Kind =>
+export const decimal = (precision: number, scale: number): Kind =>
   byRender({
     toColumn(value) {
       const source = value instanceof JsonNumber ? value.text : typeof value === "string" ? value.trim() : undefined;
@@ -92,21 +86,19 @@ export const decimal = (precision: number, scale: number, min?: number): Kind =>
       const fraction = padded.slice(padded.length - scale).replace(/0+$/, "");
       if (whole.length > precision - scale) return { problem: `out of range for numeric(${precision},${scale})` };
       const negative = sign === "-" && scaled !== 0n;
-      if (negative && min !== undefined && min >= 0) return { problem: "must not be negative" };
       return { text: `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}` };
     },
     render: (t) => (t === null ? null : new JsonNumber(t)),
     sql: (column) => `trim_scale(${column})::text`,
   });
 
-export const bigint = (min?: number): Kind =>
+export const bigint = (): Kind =>
   byRender({
     toColumn(value) {
       const source = value instanceof JsonNumber ? value.text : typeof value === "string" ? value.trim() : undefined;
       if (source === undefined || !/^-?\d+$/.test(source)) return { problem: `expected a whole number, got ${typeName(value)}` };
       const n = BigInt(source);
       if (n > 9223372036854775807n || n < -9223372036854775808n) return { problem: "out of range for bigint" };
-      if (min !== undefined && n < BigInt(min)) return { problem: `must be at least ${min}` };
       return { text: n.toString() };
     },
     render: (t) => (t === null ? null : new JsonNumber(t)),
@@ -115,9 +107,8 @@ export const bigint = (min?: number): Kind =>
 
 // A JSON column (jsonb). jsonb keeps everything but key order (irrelevant) and the spelling of
 // numbers in exponent form or negative zero: those values keep their text in legacy.raw.
-export const json = (options: { object?: boolean } = {}): Kind => ({
+export const json = (): Kind => ({
   toColumn(value) {
-    if (options.object && !isObject(value)) return { problem: `expected an object, got ${typeName(value)}` };
     const problem = unstorable(value);
     return problem ? { problem } : { text: value === null ? null : serialize(value) };
   },
@@ -181,9 +172,6 @@ export const timestamp = (): Kind =>
     render: (t) => t,
     sql: (column) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
   });
-
-/** A 64-digit lowercase hex SHA-256 (sessions.refresh_token_sha256). */
-export const sha256Hex = (): Kind => text({ pattern: /^[0-9a-f]{64}$/, what: "a SHA-256 in lowercase hex (64 characters)" });
 
 export function sha256(value: string): string {
   return createHash("sha256").update(value, "utf8").digest("hex");

@@ -122,7 +122,7 @@ export async function importLegacyFile(options: ImportOptions): Promise<ImportRe
     progress.update(read.bytes, records);
     progress.phase(`read ${records.toLocaleString("en")} records; checking`);
 
-    await runChecks(client, onInvalid === "skip");
+    await runChecks(client, schema, onInvalid === "skip");
     const sql = await sqlProblems(client, Math.max(0, limit - problems.length));
     problems.push(...sql.lines);
     problemCount += sql.total;

@@ -115,7 +115,7 @@ test("an invalid map is refused before anything is read, with every problem name
   const mapFile = tempFile("bad-map.json", JSON.stringify({
     jobs: {},
     users: { rename: { mail: "emial", email_address: "email", contact: "email" }, defaults: { role: "owner", colour: "red" }, renames: {} },
-    ai_jobs: { defaults: { provider: null, cost: "-1" } },
+    ai_jobs: { defaults: { provider: null, cost: "lots" } },
     sessions: [],
   }));
   const client = new pg.Client({ connectionString: db.ownerUrl });
@@ -130,7 +130,7 @@ test("an invalid map is refused before anything is read, with every problem name
     "users.defaults.role: not one of user, operator, admin",
     "users.defaults.colour: not a field of users that can have a default (email, phone_number, password_hash, oauth_providers, role, consent_status, consent_version, account_status, tier, total_spending, available_balance, total_requests, last_request_at, created_at, deleted_at)",
     "ai_jobs.defaults.provider: must not be null (a missing field is already null unless the column requires a value)",
-    "ai_jobs.defaults.cost: must not be negative",
+    "ai_jobs.defaults.cost: not a decimal number",
     'sessions: expected an object {"rename": {...}, "defaults": {...}}, got array',
   ]);
   const file = tempFile("any.json", JSON.stringify({ users: [] }));

@@ -98,12 +98,20 @@ begin
     return null;
   end if;
   select * into v_rule from app_private.rejection_alert_rule();
-  select count(*) into v_count from app_public.requests r
-   where r.user_id = new.user_id and r.status = 'rejected' and r.updated_at > now() - v_rule.window_size;
-  if v_count >= v_rule.count and not exists (
+  -- Cheap first: an agent hammering rejected calls must not pay for counting all of them. Once
+  -- alerted, nothing is counted for the rest of the window; before, at most COUNT rows are read.
+  if exists (
     select from app_public.alert_events e
      where e.user_id = new.user_id and e.kind = 'rejections_exceeded' and e.created_at > now() - v_rule.window_size
   ) then
+    return null;
+  end if;
+  select count(*) into v_count from (
+    select from app_public.requests r
+     where r.user_id = new.user_id and r.status = 'rejected' and r.updated_at > now() - v_rule.window_size
+     limit v_rule.count
+  ) recent;
+  if v_count >= v_rule.count then
     perform app_private.emit_alert_event(new.user_id, 'rejections_exceeded', pg_catalog.jsonb_build_object(
       'count', v_count, 'window_seconds', extract(epoch from v_rule.window_size)::integer,
       'request_id', new.request_id, 'reason', new.reason));

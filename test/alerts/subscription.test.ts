@@ -83,3 +83,13 @@ test.serial("an API key in connectionParams works like the header; a bad token o
   t.is((await anonymous.failed)[0]!.extensions?.code, "SGANO");
   await anonymous.close();
 });
+
+test.serial("over WebSocket only subscriptions run: a query or a mutation (login) is refused, so HTTP's rate limits cannot be bypassed", async (t) => {
+  const alice = await spender(ctx.db, ctx.gateway);
+  for (const query of ["{ currentUser { userId } }", "mutation { login(input: {email: \"a@example.com\", password: \"x\"}) { accessToken } }"]) {
+    const socket = subscribe(ctx.gateway.url, alice.headers, query);
+    const [error] = await socket.failed;
+    t.is(error!.extensions?.code, "SUBSCRIPTIONS_ONLY", query);
+    await socket.close();
+  }
+});

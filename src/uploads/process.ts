@@ -73,8 +73,9 @@ async function processLocked(client: PoolClient, storage: ObjectStorage, uploadI
     counts = await loadRows(client, storage, upload, problems, hooks);
   } catch (error) {
     if (!(error instanceof FileFormatError || error instanceof ObjectMissingError)) throw error;
-    // An unreadable file stores nothing, even the rows before the fault.
+    // An unreadable file stores nothing, even the rows before the fault, and reports only why.
     await client.query("rollback to savepoint file");
+    problems.length = 0;
     reason = error instanceof ObjectMissingError ? "the uploaded file is no longer in storage" : error.message;
   }
   const status = reason ? "failed" : "completed";

@@ -210,6 +210,8 @@ export function registerUploadFlow(backend: Backend): FlowContext {
     t.is(unclosed.upload.transactions.totalCount, 0);
     const header = await uploadFile(user.client, "noheader.csv", "csv", `when,provider,model\n${today},openai,gpt`);
     t.like(header.upload, { status: "failed", failureReason: "the CSV header lacks required column(s): occurred_at, cost, currency" });
+    const badRows = await uploadFile(user.client, "bad-then-broken.csv", "csv", `${HEADER}\nyesterday,openai,gpt-4o,1,USD,,,,,\n${today},"openai`);
+    t.like(badRows.upload, { status: "failed", validationErrors: [], errorCount: 0 });
     const object = await uploadFile(user.client, "object.json", "json", `{"occurred_at": "${today}"}`);
     t.like(object.upload, { status: "failed" });
     t.regex(object.upload.failureReason, /^not valid JSON \(expected an array of transaction objects\)/);

@@ -44,7 +44,6 @@ create table app_public.upload_transactions (
 -- One row per line of the file: re-processing an upload cannot store a line twice.
 create unique index idx_upload_transactions_upload_id_row_number on app_public.upload_transactions (upload_id, row_number);
 create index idx_upload_transactions_user_id on app_public.upload_transactions (user_id);
-create index idx_upload_transactions_external_id on app_public.upload_transactions (external_id);
 
 comment on table app_public.upload_transactions is E'@behavior -insert -update -delete\nOne valid spend transaction read from an uploaded file (process_upload). Read-only: written by the processing job only.';
 comment on constraint upload_transactions_upload_id_fkey on app_public.upload_transactions is

@@ -59,7 +59,8 @@ async function* csvRecords(body: Readable): AsyncGenerator<{ row: number; record
 }
 
 async function* jsonRecords(body: Readable): AsyncGenerator<{ row: number; record: unknown }> {
-  const stream = StreamArray.withParser({ numberAsString: true } as never);
+  // Whole values only (no per-character string and number events): half the work.
+  const stream = StreamArray.withParser({ numberAsString: true, streamValues: false } as never);
   // A failing read (storage, network) is retried by the job; anything else is the file's fault.
   let readError: Error | undefined;
   body.on("error", (error) => stream.destroy((readError = error)));

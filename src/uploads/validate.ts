@@ -37,6 +37,19 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
+/** 1.5e-7 as 0.00000015: exponent notation (valid JSON) moved exactly, without a float. */
+function plainDecimal(value: string): string {
+  const match = /^(\d+)(?:\.(\d+))?[eE]([+-]?\d{1,3})$/.exec(value);
+  if (!match) return value;
+  const digits = `${match[1]}${match[2] ?? ""}`;
+  const point = match[1]!.length + Number(match[3]);
+  const padded = point <= 0 ? `${"0".repeat(1 - point)}${digits}` : digits.padEnd(point, "0");
+  const at = Math.max(point, 1);
+  const whole = padded.slice(0, at).replace(/^0+(?=\d)/, "");
+  const fraction = padded.slice(at).replace(/0+$/, "");
+  return fraction ? `${whole}.${fraction}` : whole;
+}
+
 function timestamp(value: string): string | undefined {
   const match = TIMESTAMP.exec(value);
   if (!match) return undefined;
@@ -82,8 +95,9 @@ export function validateRecord(row: number, record: unknown, problem: (p: Proble
   if (provider !== undefined && provider.length > 100) report("provider", "at most 100 characters");
   const model = value("model");
   if (model !== undefined && model.length > 200) report("model", "at most 200 characters");
-  const cost = value("cost");
-  if (cost !== undefined && !COST.test(cost)) report("cost", `expected a number >= 0 with at most 8 decimals: ${JSON.stringify(cost)}`);
+  const given = value("cost");
+  const cost = given === undefined ? undefined : plainDecimal(given);
+  if (cost !== undefined && !COST.test(cost)) report("cost", `expected a number >= 0 with at most 8 decimals: ${JSON.stringify(given)}`);
   const currency = value("currency");
   if (currency !== undefined && !/^[A-Za-z]{3}$/.test(currency)) report("currency", `expected a 3-letter ISO 4217 code: ${JSON.stringify(currency)}`);
   const transaction: TransactionRow = {

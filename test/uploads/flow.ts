@@ -139,10 +139,11 @@ export function registerUploadFlow(backend: Backend): FlowContext {
     const good = { occurred_at: `${today}T08:00:00Z`, provider: "openai", model: "gpt-4o-mini", cost: 12345678901.12345678, currency: "EUR" };
     const rows = [good, { ...good, cost: "-1", currency: "euro" }, "not an object", { provider: "openai" }];
     for (let i = 0; i < 150; i++) rows.push({ ...good, occurred_at: "yesterday" });
+    rows.push({ ...good, cost: 1.5e-7 }); // written 1.5e-7 by JSON.stringify: exponents are valid JSON
     // The exact digits of the cost are kept: numbers are read as text, never as floats.
     const json = JSON.stringify(rows).replace('"cost":12345678901.123457', '"cost":12345678901.12345678');
     const { upload } = await uploadFile(key.client, "ledger.json", "json", json);
-    t.like(upload, { status: "completed", rowCount: 154, validRowCount: 1, errorCount: 157, failureReason: null });
+    t.like(upload, { status: "completed", rowCount: 155, validRowCount: 2, errorCount: 157, failureReason: null });
     t.is(upload.validationErrors.length, 100);
     t.deepEqual(upload.validationErrors.slice(0, 9), [
       { row: 2, field: "cost", message: 'expected a number >= 0 with at most 8 decimals: "-1"' },
@@ -155,7 +156,7 @@ export function registerUploadFlow(backend: Backend): FlowContext {
       { row: 5, field: "occurred_at", message: 'not an ISO 8601 date or time: "yesterday"' },
       { row: 6, field: "occurred_at", message: 'not an ISO 8601 date or time: "yesterday"' },
     ]);
-    t.deepEqual(upload.transactions.nodes.map((n: any) => [n.cost, n.currency]), [["12345678901.12345678", "EUR"]]);
+    t.deepEqual(upload.transactions.nodes.map((n: any) => [n.rowNumber, n.cost, n.currency]), [[1, "12345678901.12345678", "EUR"], [155, "0.00000015", "EUR"]]);
   });
 
   test(`[${backend.name}] the store itself refuses a body longer than declared, or of another content type`, async (t) => {
@@ -209,6 +210,8 @@ export function registerUploadFlow(backend: Backend): FlowContext {
     t.is(unclosed.upload.transactions.totalCount, 0);
     const header = await uploadFile(user.client, "noheader.csv", "csv", `when,provider,model\n${today},openai,gpt`);
     t.like(header.upload, { status: "failed", failureReason: "the CSV header lacks required column(s): occurred_at, cost, currency" });
+    const badRows = await uploadFile(user.client, "bad-then-broken.csv", "csv", `${HEADER}\nyesterday,openai,gpt-4o,1,USD,,,,,\n${today},"openai`);
+    t.like(badRows.upload, { status: "failed", validationErrors: [], errorCount: 0 });
     const object = await uploadFile(user.client, "object.json", "json", `{"occurred_at": "${today}"}`);
     t.like(object.upload, { status: "failed" });
     t.regex(object.upload.failureReason, /^not valid JSON \(expected an array of transaction objects\)/);

@@ -62,7 +62,10 @@ async function explain(authUrl: string, role: string, userId: string, name: keyo
 const data = await createSpendDatabase("growth");
 let gateway: BenchGateway | undefined;
 try {
-  const rows: string[] = [];
+  // Each size's row is printed as soon as it is measured: the 2,000,000 step takes long.
+  console.log("\n## Growth: latency through the gateway as requests grow (p50 / p99 ms, requests sent back to back)\n");
+  console.log("| requests | user lookup | user's last 20 requests | user's spend by provider and day, raw (2,000 rows) | same, rollup, last 30 days | operator's spend by provider and day, raw | same, platform rollup, 180 days |");
+  console.log("|---|---|---|---|---|---|---|");
   const plans = new Map<string, string[]>();
   for (const users of STAGES) {
     await data.addUsers(users - data.users);
@@ -77,16 +80,12 @@ try {
       plans.set(`${n} ${name}`, await explain(urlFor(data.database, AUTHENTICATOR_ROLE), role, g.userId, name));
     }
     const cell = (l: Latency) => `${fmt(l.p50, 1)} / ${fmt(l.p99, 1)}`;
-    rows.push(`| ${n.toLocaleString("en")} | ${cell(timed.lookup!)} | ${cell(timed.last20!)} | ${cell(timed.userRaw!)} | ${cell(timed.userRollup!)} | ${cell(timed.operatorRaw!)} | ${cell(timed.operatorRollup!)} |`);
+    console.log(`| ${n.toLocaleString("en")} | ${cell(timed.lookup!)} | ${cell(timed.last20!)} | ${cell(timed.userRaw!)} | ${cell(timed.userRollup!)} | ${cell(timed.operatorRaw!)} | ${cell(timed.operatorRollup!)} |`);
     for (const name of ["lookup", "last20", "userRaw"] as const) {
       const scanned = plans.get(`${n} ${name}`)!;
       if (scanned.some((s) => s.startsWith("Seq Scan requests"))) throw new Error(`${name} scans requests sequentially at ${n} rows: ${scanned.join(", ")}`);
     }
   }
-  console.log("\n## Growth: latency through the gateway as requests grow (p50 / p99 ms, requests sent back to back)\n");
-  console.log("| requests | user lookup | user's last 20 requests | user's spend by provider and day, raw (2,000 rows) | same, rollup, last 30 days | operator's spend by provider and day, raw | same, platform rollup, 180 days |");
-  console.log("|---|---|---|---|---|---|---|");
-  console.log(rows.join("\n"));
   console.log("\nPlans of the equivalent SQL under row-level security (scans, outermost first):\n");
   for (const [key, scanned] of plans) if (key.startsWith(`${(STAGES.at(-1)! * 2000)} `)) console.log(`- ${key.split(" ")[1]}: ${scanned.join("; ")}`);
   console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${new Date().toISOString()}, PostgreSQL ${(await data.owner.query("show server_version")).rows[0].server_version}, Node ${process.versions.node}`);

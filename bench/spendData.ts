@@ -101,7 +101,7 @@ export async function startBenchGateway(data: SpendDatabase): Promise<BenchGatew
   const { rows: [{ user_id: operatorId }] } = await data.owner.query<{ user_id: string }>(
     "insert into app_public.users (email, role) values ('operator-' || gen_random_uuid() || '@example.com', 'operator') returning user_id",
   );
-  const config = loadConfig({ NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, WORKER: "off", DB_POOL_MAX: "8", DB_POOL_MIN: "0", LOG_LEVEL: "silent" });
+  const config = loadConfig({ NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, ACCESS_TOKEN_TTL_S: "86400", WORKER: "off", DB_POOL_MAX: "8", DB_POOL_MIN: "0", LOG_LEVEL: "silent" });
   const gateway = await startGateway(config, createLogger("silent"), {
     ownerUrl: urlFor(data.database),
     authUrl: urlFor(data.database, AUTHENTICATOR_ROLE),

@@ -51,6 +51,27 @@ try {
     ["one user, by provider and day, last 30 days", "dailySpendBetween", await measure(g.url, headers("user"), QUERIES.userRollup.query, { first: isoDay(29) }, RUNS)],
   ];
 
+  // Database time alone (EXPLAIN ANALYZE as an operator, under row-level security): what the
+  // gateway's latency adds to is visible when the machine is busy.
+  const executionMs = async (sql: string, runs: number) => {
+    const client = await data.owner.connect();
+    try {
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        await client.query("begin");
+        await client.query("set local role spendgate_operator");
+        const { rows: [row] } = await client.query(`explain (analyze, format json) ${sql}`);
+        await client.query("rollback");
+        times.push((row["QUERY PLAN"] as { "Execution Time": number }[])[0]!["Execution Time"]);
+      }
+      return times.sort((x, y) => x - y)[Math.floor(runs / 2)]!;
+    } finally {
+      client.release();
+    }
+  };
+  const rawDbMs = await executionMs("select api_provider, date_trunc('day', created_at), sum(actual_cost) from app_public.requests group by 1, 2", 3);
+  const rollupDbMs = await executionMs(`select api_provider, day, sum(actual_cost) from app_public.platform_daily_spend where day >= '${isoDay(179)}' group by 1, 2`, 21);
+
   // The trigger's cost on the settlement path: the same function on the same kind of rows.
   const settle = async () => {
     const started = performance.now();
@@ -73,6 +94,7 @@ try {
   // 100,000,000 requests of the same mix: the same platform rows with 50 times the counters.
   await data.owner.query("update app_public.platform_daily_spend set settled_requests = settled_requests * 50, actual_cost = actual_cost * 50, settled_cost = settled_cost * 50");
   await data.owner.query("vacuum analyze app_public.platform_daily_spend");
+  const projectedDbMs = await executionMs(`select api_provider, day, sum(actual_cost) from app_public.platform_daily_spend where day >= '${isoDay(179)}' group by 1, 2`, 21);
   const projected = await measure(g.url, headers("operator"), QUERIES.operatorRollup.query, { first: isoDay(179) }, RUNS);
   const raw = timings[0]![2];
 
@@ -83,7 +105,8 @@ try {
   for (const [question, source, l] of timings) console.log(`| ${question} | ${source} | ${l.runs} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} |`);
   console.log(`| 100M-request projection: operator, by provider and day, 180 days | platformDailySpendBetween (${sizes.platform.toLocaleString("en")} rows, counters x50) | ${projected.runs} | ${fmt(projected.p50, 2)} | ${fmt(projected.p99, 2)} |`);
   console.log(`| 100M-request projection: operator, raw (linear in rows, x50 of the measured p50) | requests (raw) | - | ~${fmt((raw.p50 * 50) / 1000, 0)} s | |`);
-  console.log(`\nSettlement (complete_request, ${SETTLEMENTS} in a row): ${fmt(withTrigger * 1000, 0)} us each with the rollup trigger, ${fmt(withoutTrigger * 1000, 0)} us without (+${fmt(((withTrigger - withoutTrigger) / withoutTrigger) * 100, 0)}%).`);
+  console.log(`\nDatabase execution time alone (EXPLAIN ANALYZE as spendgate_operator, median): raw ${fmt(rawDbMs, 1)} ms, platform rollup ${fmt(rollupDbMs, 2)} ms (${fmt(projectedDbMs, 2)} ms with the 100M projection's counters).`);
+  console.log(`Settlement (complete_request, ${SETTLEMENTS} in a row): ${fmt(withTrigger * 1000, 0)} us each with the rollup trigger, ${fmt(withoutTrigger * 1000, 0)} us without (+${fmt(((withTrigger - withoutTrigger) / withoutTrigger) * 100, 0)}%).`);
   console.log(`spend_rollup_discrepancies() over the whole table after them: none, in ${fmt(checkSeconds, 1)} s.`);
   console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${new Date().toISOString()}, PostgreSQL ${(await data.owner.query("show server_version")).rows[0].server_version}, Node ${process.versions.node}`);
 } finally {

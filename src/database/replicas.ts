@@ -180,8 +180,10 @@ export function createReplicaRouter({ config, pool: poolConfig, queryLog, authen
             routed.inc({ target: "replica" });
             return args;
           };
-          const prepared = next();
-          return (prepared instanceof Promise ? prepared.then(() => route(event.args)) : route(event.args)) as never;
+          const prepared = next() as unknown;
+          return (typeof (prepared as PromiseLike<unknown> | undefined)?.then === "function"
+            ? (prepared as PromiseLike<unknown>).then(() => route(event.args))
+            : route(event.args)) as never;
         },
       },
     },

@@ -3,6 +3,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import type pg from "pg";
 import { postgraphile } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/express/v4";
 import { createApiKeyUsage } from "../auth/apiKeys.ts";
@@ -59,7 +60,9 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   const authPool = createPool(database.authUrl, "api", config.database.pool, config.database, log);
   const ownerPool = createPool(database.ownerUrl, "owner", config.database.pool, config.database, log, config.worker.concurrency + 3);
   const credentials = createCredentialStore({ pool: authPool, listenUrl: database.authUrl, maxEntries: config.jwt.credentialCacheEntries, log });
-  const metrics = createMetrics({ api: authPool, owner: ownerPool }, credentials);
+  // Read at every scrape, so that the replica's pool (created below, with the metrics' registry) is included.
+  const pools: Record<string, pg.Pool> = { api: authPool, owner: ownerPool };
+  const metrics = createMetrics(pools, credentials);
   const { readUrl } = config.replicas;
   const replicas = readUrl === undefined ? undefined : createReplicaRouter({
     config: { ...config.replicas, readUrl },
@@ -70,6 +73,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
     registry: metrics.registry,
     log,
   });
+  if (replicas) pools.replica = replicas.pool;
 
   const app = express();
   app.disable("x-powered-by");

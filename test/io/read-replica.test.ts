@@ -50,9 +50,10 @@ let primaryPort: number;
 let replicaPort: number;
 let primary: pg.Pool;
 let replica: pg.Pool;
-/** A: reads your writes for a minute, accepts any lag. B: accepts no lag at all. */
+/** A: reads your writes for a minute, accepts any lag. B: accepts no lag at all. C: a 1 ms window. */
 let a: TestGateway;
 let b: TestGateway;
+let c: TestGateway;
 let carol: string;
 let alice: string;
 
@@ -99,11 +100,13 @@ test.before(async () => {
   const env = { DATABASE_READ_URL: url(replicaPort), REPLICA_CHECK_INTERVAL_MS: "600000" };
   a = await startTestGateway(db, { ...env, REPLICA_READ_YOUR_WRITES_MS: "60000", REPLICA_MAX_LAG_MS: "600000" });
   b = await startTestGateway(db, { ...env, REPLICA_MAX_LAG_MS: "0" });
+  c = await startTestGateway(db, { ...env, REPLICA_READ_YOUR_WRITES_MS: "1", REPLICA_MAX_LAG_MS: "600000" });
 });
 
 test.after.always(async () => {
   await a?.close();
   await b?.close();
+  await c?.close();
   await primary?.end();
   await replica?.end();
   for (const server of servers.reverse()) {
@@ -128,6 +131,9 @@ test.serial("queries run on the replica, mutations on the primary; a caller read
   t.deepEqual(created.body, { data: { createProject: { project: { name: "mine" } } } }, "the mutation ran on the primary (a standby refuses writes)");
   t.is((await replica.query("select count(*)::int as n from app_public.projects where user_id = $1", [alice])).rows[0].n, 0, "nothing of it reached the replica");
   t.deepEqual(await projectNames(a, alice), ["mine"], "alice reads her own write back: from the primary");
+  t.like(await c.replicas!.check(), { usable: true });
+  await c.graphql('mutation { createProject(input: {project: {name: "mine too"}}) { project { name } } }', {}, await c.as(alice));
+  t.deepEqual(await projectNames(c, alice), [], "with a 1 ms window her next read is the replica's again");
 
   await replica.query("select pg_wal_replay_resume()");
   await caughtUp();
@@ -149,7 +155,10 @@ test.serial("a replica lagging beyond REPLICA_MAX_LAG_MS is skipped until it cat
 });
 
 test.serial("a replica that stops is skipped at once: the query in flight is answered by the primary", async (t) => {
-  const metrics = async () => (await (await fetch(`${a.url}/metrics`)).text()).match(/spendgate_db_operations_routed_total\{target="replica"\} (\d+)/)?.[1];
+  const text = async () => (await fetch(`${a.url}/metrics`)).text();
+  const metrics = async () => (await text()).match(/spendgate_db_operations_routed_total\{target="replica"\} (\d+)/)?.[1];
+  t.regex(await text(), /^spendgate_db_pool_connections\{pool="replica"\} \d+$/m, "the replica's pool is monitored like the others");
+  t.regex(await text(), /^spendgate_db_replica_usable 1$/m);
   const routedBefore = Number(await metrics());
   t.true(routedBefore > 0, "queries went to the replica so far");
   pgTool("pg_ctl", ["-D", servers[1]!.data, "-m", "fast", "-w", "stop"]);
@@ -160,4 +169,5 @@ test.serial("a replica that stops is skipped at once: the query in flight is ans
   t.deepEqual(await projectNames(a, carol), ["while lagging", "written on the primary"]);
   t.is(Number(await metrics()), routedBefore + 1, "only the query in flight tried the replica");
   t.like(await a.replicas!.check(), { usable: false });
+  t.regex(await text(), /^spendgate_db_replica_usable 0$/m);
 });

@@ -2,6 +2,7 @@
 // connection pool metrics), HTTP requests by route and status, and GraphQL request latency.
 // Names follow Prometheus' naming rules as promtool checks them (test/server/metrics.test.ts):
 // counters end in _total, nothing else does, units are base units.
+import cluster from "node:cluster";
 import type { Express } from "express";
 import type pg from "pg";
 import client from "prom-client";
@@ -17,6 +18,13 @@ export interface Metrics {
 
 export function createMetrics(pools: Record<string, pg.Pool>, credentials?: Pick<CredentialStore, "stats">): Metrics {
   const registry = new client.Registry();
+  if (cluster.isWorker) {
+    // In a cluster (WEB_CONCURRENCY > 1) the primary serves every process's metrics summed:
+    // prom-client's aggregator asks each child over IPC, answered by the listener that
+    // constructing an AggregatorRegistry registers in the child.
+    client.AggregatorRegistry.setRegistries([registry]);
+    new client.AggregatorRegistry();
+  }
   client.collectDefaultMetrics({ register: registry, prefix: "spendgate_" });
   // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
   // counters; their per-type versions without the suffix (summed, the same numbers) stay.
@@ -85,10 +93,16 @@ export function createMetrics(pools: Record<string, pg.Pool>, credentials?: Pick
   };
 }
 
+/** What /metrics serves: one process's registry, or the cluster's aggregate (src/cluster.ts). */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
+}
+
 /** GET /metrics: the Prometheus text format. */
-export function installMetricsEndpoint(app: Express, metrics: Metrics): void {
+export function installMetricsEndpoint(app: Express, source: MetricsSource): void {
   app.get("/metrics", async (_req, res) => {
-    res.setHeader("Content-Type", metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.setHeader("Content-Type", source.contentType);
+    res.send(await source.metrics());
   });
 }

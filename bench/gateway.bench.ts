@@ -33,6 +33,8 @@ const PROJECTS_PER_USER = 3;
 const REQUESTS_PER_USER = 50;
 const SECRET = randomBytes(48).toString("base64");
 const KINDS: ServerKind[] = ["gateway", "plain-auth", "plain-anonymous"];
+/** `npm start` with its default WEB_CONCURRENCY, against the same baselines (issue 15 part 4). */
+const CLUSTER: ServerKind = "gateway-cluster";
 
 interface Scenario {
   name: string;
@@ -102,7 +104,7 @@ async function main() {
     const { rows: [{ user_id: userId }] } = await owner.query<{ user_id: string }>("select user_id from app_public.users where email = 'gw1@example.com'");
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
-    for (const kind of KINDS) servers.push(await startServer(kind, { ownerUrl, authUrl, jwtSecret: SECRET, poolMax: POOL_MAX }));
+    for (const kind of [...KINDS, CLUSTER]) servers.push(await startServer(kind, { ownerUrl, authUrl, jwtSecret: SECRET, poolMax: POOL_MAX }));
     const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET });
     const token = (await createTokenService(config.jwt, new TextEncoder().encode(SECRET)).sign({ userId, role: "user" })).token;
     const badToken = `${token.slice(0, -4)}AAAA`;
@@ -120,8 +122,10 @@ async function main() {
     });
 
     const results = new Map<string, Measurement>();
-    for (const scenario of scenarios(userId)) {
-      const contenders = servers.filter((server) => !(scenario.badToken && server.kind === "plain-anonymous"));
+    const all = scenarios(userId);
+    for (const scenario of all) {
+      // The cluster (every core) is measured on the point lookup only.
+      const contenders = servers.filter((server) => !(scenario.badToken && server.kind === "plain-anonymous") && (server.kind !== CLUSTER || scenario === all[0]));
       // Same answers everywhere before anything is measured.
       const answers = await Promise.all(contenders.map(async (server) => {
         const request = requestFor(scenario, server);
@@ -161,7 +165,7 @@ commit;
     for (const scenario of scenarios(userId)) {
       const auth = results.get(`${scenario.name}/plain-auth`)!;
       const anonymous = results.get(`${scenario.name}/plain-anonymous`);
-      for (const kind of KINDS) {
+      for (const kind of [...KINDS, CLUSTER]) {
         const m = results.get(`${scenario.name}/${kind}`);
         if (!m) continue;
         console.log(`| ${scenario.name} | ${kind} | ${fmt(m.rps, 0)} | ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} | ${fmt(m.dbMs, 3)} | ${fmt(m.nodeMs, 3)} | ${fmt(m.rps / auth.rps, 2)} | ${anonymous ? fmt(m.rps / anonymous.rps, 2) : "-"} |`);

@@ -7,6 +7,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -14,7 +16,7 @@ import pg from "pg";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TICKS_PER_S = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
-export type ServerKind = "gateway" | "plain-anonymous" | "plain-auth";
+export type ServerKind = "gateway" | "plain-anonymous" | "plain-auth" | "gateway-cluster";
 
 export interface Server {
   kind: ServerKind;
@@ -31,6 +33,7 @@ export interface ServerEnv {
 }
 
 export async function startServer(kind: ServerKind, env: ServerEnv): Promise<Server> {
+  if (kind === "gateway-cluster") return startCluster(env);
   const child = spawn(process.execPath, [path.join(HERE, "server.ts")], {
     stdio: ["ignore", "ignore", "pipe"],
     env: {
@@ -54,6 +57,53 @@ export async function startServer(kind: ServerKind, env: ServerEnv): Promise<Ser
     child.once("exit", (code) => reject(new Error(`${kind} server exited (${code}) before listening: ${output.slice(-2000)}`)));
   });
   return { kind, url, pid: child.pid!, stop: () => stop(child) };
+}
+
+/**
+ * `npm start` as deployed: src/main.ts with the default WEB_CONCURRENCY (one gateway process per
+ * CPU), NODE_ENV=production, no worker. Its CPU time is the primary's and all its children's.
+ */
+async function startCluster(env: ServerEnv): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(HERE, "..", "src", "main.ts")], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "production",
+      DATABASE_URL: env.ownerUrl,
+      AUTH_DATABASE_URL: env.authUrl,
+      JWT_SECRET: env.jwtSecret,
+      PORT: String(port),
+      WORKER: "off",
+      DB_POOL_MAX: String(env.poolMax),
+      LOG_LEVEL: "info",
+    },
+  });
+  const expected = Number(process.env.WEB_CONCURRENCY ?? os.availableParallelism());
+  await new Promise<void>((resolve, reject) => {
+    let listening = 0;
+    let tail = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      // Read everything (request logs included) so that the pipe never fills and blocks it.
+      tail = (tail + chunk).slice(-4000);
+      listening += chunk.toString().split('"msg":"gateway listening"').length - 1;
+      if (listening >= expected) resolve();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => (tail = (tail + chunk).slice(-4000)));
+    child.once("exit", (code) => reject(new Error(`npm start exited (${code}) before listening: ${tail}`)));
+  });
+  return { kind: "gateway-cluster", url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stop(child) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -95,6 +145,19 @@ export function load(url: string, request: Request, connections: number, seconds
   });
 }
 
+/** utime + stime of a process and its child processes (a cluster's gateways), in ms. */
+export function processTreeCpuMs(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      fs.readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim().split(" ").filter(Boolean).map(Number),
+    );
+  } catch {
+    // the process has ended
+  }
+  return processCpuMs(pid) + children.reduce((sum, child) => sum + processTreeCpuMs(child), 0);
+}
+
 /** utime + stime of a process, in ms. */
 export function processCpuMs(pid: number): number {
   try {
@@ -128,10 +191,10 @@ export interface Measurement {
  * not a 2xx. The server's backends are found by database name, so nothing else may use it.
  */
 export async function measure(server: Server, request: Request, connections: number, seconds: number, observer: pg.Pool, database: string): Promise<Measurement> {
-  const nodeBefore = processCpuMs(server.pid);
+  const nodeBefore = processTreeCpuMs(server.pid);
   const dbBefore = await backendCpu(observer, database);
   const figures = await load(server.url, request, connections, seconds);
-  const nodeAfter = processCpuMs(server.pid);
+  const nodeAfter = processTreeCpuMs(server.pid);
   const dbAfter = await backendCpu(observer, database);
   const requests = figures.statuses[String(request.expect)] ?? 0;
   const total = Object.values(figures.statuses).reduce((sum, n) => sum + n, 0);

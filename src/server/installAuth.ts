@@ -1,7 +1,6 @@
 // Authenticates every GraphQL request before PostGraphile sees it: the identity is stored on the
 // request for the GraphQL context (src/graphql/context.ts); bad credentials end here with a 401
 // and a JSON error, before any database connection is taken for the operation.
-import type { IncomingMessage } from "node:http";
 import type { Express } from "express";
 import type { Authenticate } from "../auth/authenticate.ts";
 import { AuthError } from "../auth/errors.ts";
@@ -17,28 +16,10 @@ export function installAuth(app: Express, authenticate: Authenticate, log: Logge
       next();
     } catch (error) {
       if (!(error instanceof AuthError)) return next(error);
-      // A token is refused before its request's body has arrived (verification is synchronous):
-      // answering then makes Node close the connection under a client that may already be
-      // reusing it. Read the body to its end first, so the connection stays usable.
-      afterBody(req, () =>
-        res
-          .status(401)
-          .set("WWW-Authenticate", `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`)
-          .json({ errors: [{ message: error.message, extensions: { code: error.code } }] }),
-      );
+      res
+        .status(401)
+        .set("WWW-Authenticate", `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`)
+        .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
     }
   });
-}
-
-/** Past this many bytes a refused request's body is not worth reading: its connection is dropped. */
-const MAX_DRAINED_BYTES = 1024 * 1024;
-
-function afterBody(req: IncomingMessage, then: () => void): void {
-  if (req.complete) return then();
-  let bytes = 0;
-  req.on("data", (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > MAX_DRAINED_BYTES) req.socket.destroy();
-  });
-  req.once("end", then);
 }

@@ -1,120 +1,64 @@
-// `npm run bench -- gateway`: what the gateway costs on a read. The same GraphQL query (one
-// user's 20 latest requests with their project's name; RLS keeps the user's rows) measured in the
-// same run, at 1, 16 and 64 concurrent clients:
-//   a. through the whole gateway (express, helmet, JWT verification + user check, guards and rate
-//      limits, our plugins, PostGraphile, RLS as spendgate_user);
-//   b. through plain PostGraphile (same preset extends, no plugins) served by grafserv on a bare
-//      express app with fixed pgSettings (role spendgate_user + jwt.claims.user_id), so RLS
-//      still applies: (a) / (b) is the cost of our middleware and auth;
-//   c. pgbench running the equivalent SQL in the same transaction shape as PostGraphile's
-//      (begin, set_config of role and user, select, commit) as spendgate_authenticator.
-// Before measuring, (a), (b) and the raw SQL must return the same rows for the user, or the
-// bench fails. Creates and drops its own database on BENCH_DATABASE_URL; BENCH_SECONDS per step.
+// `npm run bench -- gateway`: the gateway against PostGraphile itself, per process (issue 15).
+// Three servers, each in its own process (bench/server.ts), loaded by autocannon from another
+// (bench/harness.ts) in alternating rounds, every answer checked:
+//   gateway          the whole gateway, NODE_ENV=production, Bearer JWT, RLS;
+//   plain-auth       plain PostGraphile with the same authentication model (JWT verified,
+//                    pgSettings with role and claims, the same RLS): the fair baseline;
+//   plain-anonymous  plain PostGraphile without pgSettings (owner's pool, no RLS): the ceiling.
+// Scenarios: a point lookup of the caller's own user row, the caller's 20 latest requests with
+// their project, the caller's spend grouped by provider and day, and a bad JWT (the cost of a
+// rejection). For each server: requests/s, p50/p99, database time per request (CPU time of the
+// PostgreSQL backends serving it) and Node CPU time per request; pgbench runs the point
+// lookup's SQL in PostGraphile's transaction shape as the floor. Before measuring, the three
+// servers must return the same data. BENCH_SECONDS per round, BENCH_ROUNDS rounds,
+// BENCH_CONNECTIONS concurrent connections; its own database on BENCH_DATABASE_URL.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { PgAggregatesPreset } from "@graphile/pg-aggregates";
-import { PgSimplifyInflectionPreset } from "@graphile/simplify-inflection";
-import express from "express";
 import pg from "pg";
-import { postgraphile } from "postgraphile";
-import { makePgService } from "postgraphile/adaptors/pg";
-import { grafserv } from "postgraphile/grafserv/express/v4";
-import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { createTokenService } from "../src/auth/tokens.ts";
 import { loadConfig } from "../src/config.ts";
 import { AUTHENTICATOR_ROLE } from "../src/database/connect.ts";
 import { runMigrations } from "../src/database/migrate.ts";
-import { EXPOSED_SCHEMAS, INTROSPECTION_ROLE } from "../src/graphql/preset.ts";
-import { createLogger } from "../src/logger.ts";
-import { startGateway } from "../src/server/gateway.ts";
-import { fmt, onServer, pgbench, SECONDS, summarise, urlFor, type Result } from "./lib.ts";
+import { measure, median, startServer, type Measurement, type Request, type Server, type ServerKind } from "./harness.ts";
+import { fmt, onServer, pgbench, SECONDS, urlFor } from "./lib.ts";
 
-const CONCURRENCY = [1, 16, 64];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const POOL_MAX = 10;
 const USERS = 1000;
 const PROJECTS_PER_USER = 3;
 const REQUESTS_PER_USER = 50;
-const POOL_MAX = 32;
 const SECRET = randomBytes(48).toString("base64");
-const QUERY = `{ requests(first: 20, orderBy: CREATED_AT_DESC) { nodes { requestId status estimatedCost project { name } } } }`;
+const KINDS: ServerKind[] = ["gateway", "plain-auth", "plain-anonymous"];
+/** `npm start` with its default WEB_CONCURRENCY, against the same baselines (issue 15 part 4). */
+const CLUSTER: ServerKind = "gateway-cluster";
 
-interface Node {
-  requestId: string;
-  status: string;
-  estimatedCost: string;
-  project: { name: string } | null;
+interface Scenario {
+  name: string;
+  query: string;
+  /** Expected HTTP status; a rejection scenario is not run against the anonymous server. */
+  expect: number;
+  badToken?: boolean;
 }
 
-/** The select PostGraphile generates for QUERY (same joins, order and casts); RLS on both tables
- * decides what the user sees. */
-const SELECT = `select r.request_id, r.status::text, r.estimated_cost::text, p.name
-  from app_public.requests r left join app_public.projects p on p.project_id = r.project_id
- order by r.created_at desc, r.request_id desc
- limit 20`;
-
-async function graphql(url: string, headers: Record<string, string>): Promise<{ status: number; body: { data?: { requests?: { nodes: Node[] } }; errors?: unknown } }> {
-  const response = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query: QUERY }) });
-  return { status: response.status, body: (await response.json()) as never };
-}
-
-/** SECONDS of `concurrency` clients sending QUERY back to back; every answer must be 20 rows. */
-async function httpLoad(url: string, headers: Record<string, string>, concurrency: number, seconds = SECONDS): Promise<Result> {
-  const latencies: number[] = [];
-  let failures = 0;
-  let firstFailure = "";
-  const body = JSON.stringify({ query: QUERY });
-  const allHeaders = { "content-type": "application/json", ...headers };
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        const response = await fetch(`${url}/graphql`, { method: "POST", headers: allHeaders, body });
-        const json = (await response.json()) as { data?: { requests?: { nodes: Node[] } } };
-        latencies.push(performance.now() - t0);
-        if (response.status !== 200 || json.data?.requests?.nodes.length !== 20) {
-          failures++;
-          firstFailure ||= `${response.status} ${JSON.stringify(json).slice(0, 300)}`;
-        }
-      }
-    }),
-  );
-  if (failures) throw new Error(`${failures} of ${latencies.length} requests failed, e.g. ${firstFailure}`);
-  return summarise(latencies, (performance.now() - started) / 1000);
-}
-
-/** Plain PostGraphile: the same preset extends, no plugins, no middleware, a fixed identity. */
-async function startPlainPostGraphile(authUrl: string, userId: string) {
-  const pool = new pg.Pool({ connectionString: authUrl, max: POOL_MAX });
-  const pgl = postgraphile({
-    extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset, PgAggregatesPreset],
-    pgServices: [makePgService({ pool, schemas: EXPOSED_SCHEMAS, pgSettingsForIntrospection: { role: INTROSPECTION_ROLE } })],
-    grafserv: { graphqlPath: "/graphql", graphiql: false, graphqlOverGET: false, websockets: false },
-    grafast: { explain: false, context: () => ({ pgSettings: { role: "spendgate_user", "jwt.claims.user_id": userId } }) },
-  });
-  const app = express();
-  const server = http.createServer(app);
-  await pgl.createServ(grafserv).addTo(app, server);
-  await pgl.getSchema();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = async () => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
-    await pgl.release();
-    await pool.end();
-  };
-  return { url, close };
+function scenarios(userId: string): Scenario[] {
+  return [
+    { name: "point lookup: own user row", expect: 200, query: `{ user(userId: "${userId}") { userId tier totalSpending availableBalance } }` },
+    {
+      name: "own 20 latest requests with their project",
+      expect: 200,
+      query: `{ requests(condition: {userId: "${userId}"}, first: 20, orderBy: CREATED_AT_DESC) { nodes { requestId status estimatedCost project { name } } } }`,
+    },
+    {
+      name: "own spend by provider and day",
+      expect: 200,
+      query: `{ requests(condition: {userId: "${userId}"}) { groupedAggregates(groupBy: [API_PROVIDER, CREATED_AT_TRUNCATED_TO_DAY]) { keys sum { actualCost } } } }`,
+    },
+    { name: "bad JWT (rejection)", expect: 401, badToken: true, query: `{ user(userId: "${userId}") { userId } }` },
+  ];
 }
 
 async function main() {
@@ -122,10 +66,9 @@ async function main() {
   await onServer(`create database ${database}`);
   const ownerUrl = urlFor(database);
   const authUrl = urlFor(database, AUTHENTICATOR_ROLE);
-  const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
+  const owner = new pg.Pool({ connectionString: ownerUrl, max: 4, application_name: "bench" });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gateway-bench-"));
-  let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
-  let plain: Awaited<ReturnType<typeof startPlainPostGraphile>> | undefined;
+  const servers: Server[] = [];
   try {
     const setupStarted = performance.now();
     await runMigrations(ownerUrl, "up");
@@ -161,84 +104,77 @@ async function main() {
     const { rows: [{ user_id: userId }] } = await owner.query<{ user_id: string }>("select user_id from app_public.users where email = 'gw1@example.com'");
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
-    const config = loadConfig({ NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", JWT_SECRET: SECRET, WORKER: "off", DB_POOL_MAX: String(POOL_MAX), DB_POOL_MIN: "0", LOG_LEVEL: "silent" });
-    gateway = await startGateway(config, createLogger("silent"), { ownerUrl, authUrl, authenticatorPassword: undefined, embedded: undefined });
-    plain = await startPlainPostGraphile(authUrl, userId);
-    const tokens = createTokenService(config.jwt, new TextEncoder().encode(SECRET));
-    const bearer = { authorization: `Bearer ${(await tokens.sign({ userId, role: "user" })).token}` };
+    for (const kind of [...KINDS, CLUSTER]) servers.push(await startServer(kind, { ownerUrl, authUrl, jwtSecret: SECRET, poolMax: POOL_MAX }));
+    const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET });
+    const token = (await createTokenService(config.jwt, new TextEncoder().encode(SECRET)).sign({ userId, role: "user" })).token;
+    const badToken = `${token.slice(0, -4)}AAAA`;
 
-    // Same data through (a), (b) and the raw SQL, for this user; and RLS really filters.
-    const viaGateway = await graphql(gateway.url, bearer);
-    const viaPlain = await graphql(plain.url, {});
-    const script = `begin;
-select set_config('role', 'spendgate_user', true), set_config('jwt.claims.user_id', '${userId}', true);
-${SELECT};
-commit;
-`;
-    const raw = new pg.Client({ connectionString: authUrl });
-    await raw.connect();
-    let viaSql: Node[];
-    try {
-      await raw.query("begin");
-      await raw.query("select set_config('role', 'spendgate_user', true), set_config('jwt.claims.user_id', $1, true)", [userId]);
-      viaSql = (await raw.query<{ request_id: string; status: string; estimated_cost: string; name: string | null }>(SELECT)).rows.map((r) => ({
-        requestId: r.request_id,
-        status: r.status,
-        estimatedCost: r.estimated_cost,
-        project: r.name === null ? null : { name: r.name },
+    const requestFor = (scenario: Scenario, server: Server): Request => ({
+      method: "POST",
+      path: "/graphql",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        ...(server.kind === "plain-anonymous" ? {} : { authorization: `Bearer ${scenario.badToken ? badToken : token}` }),
+      },
+      body: JSON.stringify({ query: scenario.query }),
+      expect: scenario.expect,
+    });
+
+    const results = new Map<string, Measurement>();
+    const all = scenarios(userId);
+    for (const scenario of all) {
+      // The cluster (every core) is measured on the point lookup only.
+      const contenders = servers.filter((server) => !(scenario.badToken && server.kind === "plain-anonymous") && (server.kind !== CLUSTER || scenario === all[0]));
+      // Same answers everywhere before anything is measured.
+      const answers = await Promise.all(contenders.map(async (server) => {
+        const request = requestFor(scenario, server);
+        const response = await fetch(`${server.url}${request.path}`, { method: "POST", headers: request.headers, body: request.body });
+        const body = (await response.json()) as { data?: unknown };
+        if (response.status !== scenario.expect) throw new Error(`${scenario.name}: ${server.kind} answered ${response.status}: ${JSON.stringify(body).slice(0, 300)}`);
+        return body.data;
       }));
-      await raw.query("commit");
-    } finally {
-      await raw.end();
+      if (scenario.expect === 200 && !answers.every((answer) => isDeepStrictEqual(answer, answers[0]))) {
+        throw new Error(`${scenario.name}: the servers returned different data: ${answers.map((a) => JSON.stringify(a).slice(0, 200)).join(" / ")}`);
+      }
+      for (const server of contenders) await measure(server, requestFor(scenario, server), CONNECTIONS, 1, owner, database); // warm-up
+      const rounds = new Map<ServerKind, Measurement[]>();
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate who goes first, so that a drift in the machine's load hits all alike.
+        const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
+        for (const server of order) {
+          const m = await measure(server, requestFor(scenario, server), CONNECTIONS, SECONDS, owner, database);
+          rounds.set(server.kind, [...(rounds.get(server.kind) ?? []), m]);
+        }
+      }
+      for (const [kind, measured] of rounds) results.set(`${scenario.name}/${kind}`, median(measured));
     }
-    const nodes = viaGateway.body.data?.requests?.nodes;
-    if (viaGateway.status !== 200 || viaPlain.status !== 200 || !nodes || nodes.length !== 20) {
-      throw new Error(`unexpected answers: gateway ${viaGateway.status} ${JSON.stringify(viaGateway.body).slice(0, 300)}; plain ${viaPlain.status} ${JSON.stringify(viaPlain.body).slice(0, 300)}`);
-    }
-    if (!isDeepStrictEqual(viaGateway.body, viaPlain.body)) throw new Error("the gateway and plain PostGraphile returned different data for the same user");
-    if (!isDeepStrictEqual(nodes, viaSql)) throw new Error(`the raw SQL returned different rows: ${JSON.stringify(viaSql[0])} vs ${JSON.stringify(nodes[0])}`);
-    const own = await owner.query("select count(*)::int as n from app_public.requests where user_id = $1 and request_id = any($2::uuid[])", [userId, nodes.map((n) => n.requestId)]);
-    if (own.rows[0].n !== 20) throw new Error("the answer holds requests of other users");
+    for (const server of servers.splice(0)) await server.stop();
 
-    // Warm-up (JIT, plan caches, pool connections), then all gateway steps, then all plain ones;
-    // each server is closed before the next runs, and pgbench runs last, so their connections
-    // never add up (max_connections is shared with everything else on the server).
-    await httpLoad(gateway.url, bearer, 4, 2);
-    const viaHttp = new Map<string, Result>();
-    for (const c of CONCURRENCY) viaHttp.set(`gateway/${c}`, await httpLoad(gateway.url, bearer, c));
-    await gateway.close();
-    gateway = undefined;
-    await httpLoad(plain.url, {}, 4, 2);
-    for (const c of CONCURRENCY) viaHttp.set(`plain/${c}`, await httpLoad(plain.url, {}, c));
-    await plain.close();
-    plain = undefined;
-    const direct = new Map<number, Result>();
-    for (const c of CONCURRENCY) direct.set(c, pgbench(database, script, c, dir, AUTHENTICATOR_ROLE));
-    // One piece of the gateway's extra work on its own: the per-request user check.
-    const userCheck = pgbench(database, `select * from app_private.user_credentials('${userId}', null);\n`, 1, dir, AUTHENTICATOR_ROLE);
+    // The floor: the point lookup's SQL in PostGraphile's transaction shape, as the authenticator.
+    const lookup = pgbench(database, `begin;
+select set_config('role', 'spendgate_user', true), set_config('jwt.claims.user_id', '${userId}', true), set_config('jwt.claims.role', 'spendgate_user', true);
+select user_id, tier, total_spending, available_balance from app_public.users where user_id = '${userId}';
+commit;
+`, CONNECTIONS, dir, AUTHENTICATOR_ROLE);
 
-    const table = [
-      "| clients | gateway req/s | gateway p50 / p99 ms | plain PostGraphile req/s | plain p50 / p99 ms | pgbench tx/s | pgbench p50 / p99 ms | gateway / plain | gateway / pgbench |",
-      "|---|---|---|---|---|---|---|---|---|",
-    ];
-    for (const c of CONCURRENCY) {
-      const a = viaHttp.get(`gateway/${c}`)!;
-      const b = viaHttp.get(`plain/${c}`)!;
-      const d = direct.get(c)!;
-      table.push(`| ${c} | ${fmt(a.tps, 0)} | ${fmt(a.p50, 2)} / ${fmt(a.p99, 2)} | ${fmt(b.tps, 0)} | ${fmt(b.p50, 2)} / ${fmt(b.p99, 2)} | ${fmt(d.tps, 0)} | ${fmt(d.p50, 2)} / ${fmt(d.p99, 2)} | ${fmt(a.tps / b.tps, 2)} | ${fmt(a.tps / d.tps, 2)} |`);
+    console.log(`\n## The gateway vs plain PostGraphile, per process (${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s, medians)\n`);
+    console.log(`Data: ${counts.users} users, ${counts.projects} projects, ${counts.budgets} budgets, ${counts.requests} requests (set-up ${fmt(setupSeconds, 1)} s). Same answers from all servers, checked first.\n`);
+    console.log("| scenario | server | req/s | p50 / p99 ms | DB ms/req | Node CPU ms/req | req/s vs plain-auth | req/s vs anonymous |");
+    console.log("|---|---|---|---|---|---|---|---|");
+    for (const scenario of scenarios(userId)) {
+      const auth = results.get(`${scenario.name}/plain-auth`)!;
+      const anonymous = results.get(`${scenario.name}/plain-anonymous`);
+      for (const kind of [...KINDS, CLUSTER]) {
+        const m = results.get(`${scenario.name}/${kind}`);
+        if (!m) continue;
+        console.log(`| ${scenario.name} | ${kind} | ${fmt(m.rps, 0)} | ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} | ${fmt(m.dbMs, 3)} | ${fmt(m.nodeMs, 3)} | ${fmt(m.rps / auth.rps, 2)} | ${anonymous ? fmt(m.rps / anonymous.rps, 2) : "-"} |`);
+      }
     }
-    const [a1, b1, d1] = [viaHttp.get("gateway/1")!, viaHttp.get("plain/1")!, direct.get(1)!];
-    console.log(`\n## One user's 20 latest requests: gateway vs plain PostGraphile vs pgbench (${SECONDS}s per step)\n`);
-    console.log(`Data: ${counts.users} users, ${counts.projects} projects, ${counts.budgets} budgets, ${counts.requests} requests (set-up incl. migrations ${fmt(setupSeconds, 1)}s).`);
-    console.log("Answers of the gateway, plain PostGraphile and the raw SQL: identical (20 rows, all the user's own).\n");
-    console.log(table.join("\n"));
-    console.log(`\nAt 1 client, median per request: gateway ${fmt(a1.p50, 2)} ms = raw SQL transaction ${fmt(d1.p50, 2)} ms`
-      + ` + PostGraphile over HTTP ${fmt(b1.p50 - d1.p50, 2)} ms + our middleware and auth ${fmt(a1.p50 - b1.p50, 2)} ms;`
-      + ` the user check alone (user_credentials, pgbench, 1 client): ${fmt(userCheck.p50, 2)} ms, ${fmt(userCheck.tps, 0)}/s.`);
+    console.log(`\npgbench, point lookup SQL in PostGraphile's transaction shape (begin, set_config, select, commit), ${CONNECTIONS} clients: ${fmt(lookup.tps, 0)} tx/s, p50 ${fmt(lookup.p50, 2)} ms, p99 ${fmt(lookup.p99, 2)} ms.`);
     console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${new Date().toISOString()}, PostgreSQL ${(await owner.query("show server_version")).rows[0].server_version}, Node ${process.versions.node}`);
   } finally {
-    await gateway?.close();
-    await plain?.close();
+    for (const server of servers) await server.stop();
     await owner.end();
     fs.rmSync(dir, { recursive: true, force: true });
     await onServer(`drop database if exists ${database} with (force)`);

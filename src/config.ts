@@ -4,6 +4,7 @@
 // parts it uses (a migration job holds no JWT secret), and each module receives only its part.
 // Nothing else in the code base reads process.env (except the migration loader, which db-migrate
 // may run on its own). Secrets are kept out of `describeConfig`, the form that gets logged.
+import os from "node:os";
 import path from "node:path";
 
 export type NodeEnv = "development" | "test" | "production";
@@ -83,6 +84,8 @@ export interface HttpConfig {
   /** Express `trust proxy`: false, or how many proxies in front of us set X-Forwarded-For. */
   trustProxy: boolean | number;
   corsOrigins: string[];
+  /** Gateway processes serving PORT together (node:cluster, src/cluster.ts); 1: no cluster. */
+  webConcurrency: number;
 }
 
 /** The admin server (as PostgREST's): /metrics, /healthz and /readyz on an interface of their own. */
@@ -348,6 +351,7 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
   http: (read) => ({
     host: read.string("HOST", "127.0.0.1"),
     port: read.int("PORT", 4000, 0, 65535),
+    webConcurrency: read.int("WEB_CONCURRENCY", os.availableParallelism(), 1, 256),
     trustProxy: read.int("TRUST_PROXY_HOPS", 0, 0, 10) || false,
     corsOrigins: (read.raw("CORS_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean),
   }),

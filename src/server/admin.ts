@@ -7,14 +7,14 @@ import express from "express";
 import type pg from "pg";
 import type { AdminConfig } from "../config.ts";
 import { installHealth } from "./installHealth.ts";
-import { installMetricsEndpoint, type Metrics } from "./metrics.ts";
+import { installMetricsEndpoint, type MetricsSource } from "./metrics.ts";
 
 export interface AdminServer {
   url: string;
   close(): Promise<void>;
 }
 
-export async function startAdminServer(config: AdminConfig & { port: number }, metrics: Metrics, ownerPool: pg.Pool): Promise<AdminServer> {
+export async function startAdminServer(config: AdminConfig & { port: number }, metrics: MetricsSource, ownerPool: pg.Pool): Promise<AdminServer> {
   const app = express();
   app.disable("x-powered-by");
   installHealth(app, ownerPool);

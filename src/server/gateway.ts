@@ -107,9 +107,9 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   await pgl.createServ(grafserv).addTo(app, server);
   await pgl.getSchema(); // build the schema now: fail at start-up, not on the first request
   // /metrics: on the admin server when there is one; else on the main port, outside production only.
-  const admin = config.admin.port === undefined ? undefined : await startAdminServer({ ...config.admin, port: config.admin.port }, metrics, ownerPool);
+  const admin = config.admin.port === undefined ? undefined : await startAdminServer({ ...config.admin, port: config.admin.port }, metrics.registry, ownerPool);
   if (admin) log.info({ url: admin.url }, "admin server listening (/metrics, /healthz, /readyz)");
-  else if (!config.isProduction) installMetricsEndpoint(app, metrics);
+  else if (!config.isProduction) installMetricsEndpoint(app, metrics.registry);
   else log.info("no ADMIN_PORT: /metrics is not served");
   installErrorHandler(app, config.isProduction, log);
 
@@ -120,7 +120,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   const { port } = server.address() as AddressInfo;
   const { host } = config.http;
   url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  log.info({ url }, "gateway listening");
+  log.info({ url, pid: process.pid }, "gateway listening");
 
   let worker: WorkerHandle | undefined;
   if (config.worker.mode === "inline") worker = await startWorker(config.worker, log, ownerPool, { storage });

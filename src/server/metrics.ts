@@ -4,6 +4,7 @@
 // request latency, and SQL time per GraphQL operation (seed 003: query performance metrics).
 // Names follow Prometheus' naming rules as promtool checks them (test/server/metrics.test.ts):
 // counters end in _total, nothing else does, units are base units.
+import cluster from "node:cluster";
 import type { Express } from "express";
 import type pg from "pg";
 import client from "prom-client";
@@ -25,6 +26,13 @@ const OPERATION_LABEL = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 
 export function createMetrics(pools: Record<string, pg.Pool>, credentials?: Pick<CredentialStore, "stats">): Metrics {
   const registry = new client.Registry();
+  if (cluster.isWorker) {
+    // In a cluster (WEB_CONCURRENCY > 1) the primary serves every process's metrics summed:
+    // prom-client's aggregator asks each child over IPC, answered by the listener that
+    // constructing an AggregatorRegistry registers in the child.
+    client.AggregatorRegistry.setRegistries([registry]);
+    new client.AggregatorRegistry();
+  }
   client.collectDefaultMetrics({ register: registry, prefix: "spendgate_" });
   // prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
   // counters; their per-type versions without the suffix (summed, the same numbers) stay.
@@ -173,10 +181,16 @@ function watchSaturation(pool: pg.Pool, observeWait: (seconds: number) => void):
   return { seconds: () => total + (since === undefined ? 0 : Number(process.hrtime.bigint() - since) / 1e9) };
 }
 
+/** What /metrics serves: one process's registry, or the cluster's aggregate (src/cluster.ts). */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
+}
+
 /** GET /metrics: the Prometheus text format. */
-export function installMetricsEndpoint(app: Express, metrics: Metrics): void {
+export function installMetricsEndpoint(app: Express, source: MetricsSource): void {
   app.get("/metrics", async (_req, res) => {
-    res.setHeader("Content-Type", metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.setHeader("Content-Type", source.contentType);
+    res.send(await source.metrics());
   });
 }

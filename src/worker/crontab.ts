@@ -5,4 +5,7 @@ export const crontab = [
   // Reset daily and monthly budget spending whose period has ended (src/tasks/reset_budgets.ts);
   // hourly rather than only at midnight so that a missed or failed run is caught up soon.
   "0 * * * * reset_budgets ?fill=2d&jobKey=reset_budgets&jobKeyMode=replace",
+  // Daily backup at 03:00 UTC when BACKUP_DAILY=true (src/tasks/backup_database.ts); not
+  // backfilled: one backup after an outage is enough, the next run is a day away at most.
+  "0 3 * * * backup_database ?jobKey=backup_database&jobKeyMode=replace",
 ].join("\n");

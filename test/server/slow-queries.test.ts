@@ -50,7 +50,7 @@ test.serial("a statement of a GraphQL request is logged with its duration, the r
   const lines = slowLines(response.headers.get("x-request-id"));
   t.true(lines.length >= 1, JSON.stringify(gatewayLog.lines.slice(-5)));
   for (const line of lines) {
-    t.like(line, { level: 40, pool: "api" });
+    t.like(line, { level: 30, pool: "api" });
     t.is(typeof line.durationMs, "number");
     t.regex(String(line.statement), /\S/);
     t.false("values" in line);

@@ -58,9 +58,11 @@ test.serial("a migration and a rolling restart under steady load: zero failed re
     });
   let running = true;
   let sent = 0;
+  const inFlight = new Map<string, number>();
   const client = async () => {
     while (running) {
       const backend = rotation[sent++ % rotation.length]!;
+      inFlight.set(backend, (inFlight.get(backend) ?? 0) + 1);
       const started = performance.now();
       const api = withToken(backend, user.accessToken);
       let outcome: Outcome;
@@ -74,6 +76,7 @@ test.serial("a migration and a rolling restart under steady load: zero failed re
       } catch (error) {
         outcome = { backend, ok: false, ms: performance.now() - started, detail: String(error) };
       }
+      inFlight.set(backend, inFlight.get(backend)! - 1);
       outcomes.push(outcome);
       for (const waiter of waiters.filter((w) => w.when())) {
         waiters.splice(waiters.indexOf(waiter), 1);
@@ -100,7 +103,11 @@ test.serial("a migration and a rolling restart under steady load: zero failed re
   t.is((await fetch(`${b.base}/readyz`)).status, 200);
   rotation.push(b.base);
   await until(() => served(b.base) >= 40);
-  rotation.splice(rotation.indexOf(a.base), 1); // out of the rotation, then stopped: it drains
+  // Out of the rotation; once the requests it was given are answered (a load balancer's
+  // deregistration delay: a request racing the close of an idle keep-alive connection would
+  // otherwise fail on the client's side), it is stopped, and drains.
+  rotation.splice(rotation.indexOf(a.base), 1);
+  await until(() => !inFlight.get(a.base));
   a.process.child.kill("SIGTERM");
   t.deepEqual(await a.process.exited, { code: 0, signal: null }, a.process.output());
   const servedByB = served(b.base);

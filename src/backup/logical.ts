@@ -4,7 +4,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { backupName, schemaVersion, writeManifest, type BackupManifest } from "./manifest.ts";
+import { assertNewBackupPath, backupName, schemaVersion, writeManifest, type BackupManifest } from "./manifest.ts";
 import { findProgram, runProgram, serverMajor } from "./programs.ts";
 
 export function databaseOf(url: string): string {
@@ -23,6 +23,7 @@ export async function backupDatabase(url: string, dir: string, pgBinDir: string 
   const database = databaseOf(url);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${backupName(database, now)}.dump`);
+  await assertNewBackupPath(file);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   let version: string | undefined;

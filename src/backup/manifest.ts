@@ -26,6 +26,12 @@ export function backupName(database: string, now: Date): string {
   return `spendgate-${database}-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
 }
 
+/** Refuses to overwrite an existing backup (two backups within the same second). */
+export async function assertNewBackupPath(file: string): Promise<void> {
+  const exists = await fs.access(file).then(() => true, () => false);
+  if (exists) throw new Error(`${file} already exists: a backup was taken this very second; try again`);
+}
+
 export async function sha256Of(file: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(file)) hash.update(chunk);

@@ -12,7 +12,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { isServerRunning, postgresUserIds } from "../database/embedded.ts";
-import { backupName, schemaVersion, writeManifest, type BackupManifest } from "./manifest.ts";
+import { assertNewBackupPath, backupName, schemaVersion, writeManifest, type BackupManifest } from "./manifest.ts";
 
 const run = promisify(execFile);
 const CREDENTIALS_ENTRY = "spendgate-credentials.json";
@@ -48,6 +48,7 @@ export async function backupCluster(cluster: ClusterLocation, dir: string, now =
   const name = backupName(database, now);
   const file = path.join(dir, `${name}.tar.gz`);
   const partial = `${file}.partial`;
+  await assertNewBackupPath(file);
   const appClient = new pg.Client({ connectionString: cluster.databaseUrl });
   await appClient.connect();
   const version = await schemaVersion(appClient).finally(() => appClient.end());

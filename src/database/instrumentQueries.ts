@@ -26,7 +26,9 @@ export function instrumentQueries(client: pg.PoolClient, pool: string, slowQuery
       if (context) context.sqlSeconds += seconds;
       if (seconds * 1000 < slowQueryMs) return;
       const text = typeof first === "string" ? first : (first?.text ?? "");
-      log.warn(
+      // info, not warn: a slow statement is worth seeing, not an alarm (start-up introspection
+      // alone takes longer than 100 ms); alert on the metrics instead.
+      log.info(
         {
           durationMs: Math.round(seconds * 10000) / 10,
           pool,

@@ -14,4 +14,7 @@ export const crontab = [
   // Release reservations whose hold expired (src/tasks/expire_holds.ts). No backfill: one run
   // releases every hold expired by its time, however many runs were missed.
   "* * * * * expire_holds ?jobKey=expire_holds&jobKeyMode=replace",
+  // Daily backup at 03:00 UTC when BACKUP_DAILY=true (src/tasks/backup_database.ts); not
+  // backfilled: one backup after an outage is enough, the next run is a day away at most.
+  "0 3 * * * backup_database ?jobKey=backup_database&jobKeyMode=replace",
 ].join("\n");

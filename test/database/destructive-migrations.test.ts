@@ -15,6 +15,12 @@ const loader = createRequire(import.meta.url)(path.join(MIGRATIONS_DIR, "sql-mig
 const CREATE = "20261130069901-create-probe";
 const DROP = "20261130069902-drop-probe";
 
+test("the expand/contract example: the expand is not destructive, the contract is", async (t) => {
+  const example = (name: string) => fs.readFile(path.join(MIGRATIONS_DIR, "..", "docs", "expand-contract", `${name}-up.sql`), "utf8");
+  t.deepEqual(loader.destructiveChanges(await example("20261130060000-project-summaries")), []);
+  t.deepEqual(loader.destructiveChanges(await example("20261130060100-retire-project-descriptions")), ["drops a column"]);
+});
+
 test("what counts as destructive, comments aside", (t) => {
   t.deepEqual(loader.destructiveChanges("drop table app_public.t;"), ["drops a table"]);
   t.deepEqual(loader.destructiveChanges("alter table t drop column c;"), ["drops a column"]);

@@ -27,14 +27,15 @@ export interface TestCluster {
   destroy(): Promise<void>;
 }
 
-export async function createTestCluster(settings: Record<string, string> = {}, binDir = PG15_BIN): Promise<TestCluster> {
+/** `settings`: postgresql.conf lines, given the cluster's root folder (e.g. for a WAL archive beside it). */
+export async function createTestCluster(settings: (root: string) => Record<string, string> = () => ({}), binDir = PG15_BIN): Promise<TestCluster> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "spendgate-cluster-"));
   await fs.chmod(root, 0o777); // the cluster's OS user writes beside the data directory (WAL archive, restores)
   const ids = process.getuid?.() === 0 ? await postgresUserIds() : {};
   const program = async (name: string, args: string[]) => (await run(path.join(binDir, name), args, { ...ids, cwd: root })).stdout;
   const dataDir = path.join(root, "data");
   await program("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"]);
-  const conf = { listen_addresses: "'127.0.0.1'", unix_socket_directories: "''", fsync: "off", ...settings };
+  const conf = { listen_addresses: "'127.0.0.1'", unix_socket_directories: "''", fsync: "off", ...settings(root) };
   await fs.appendFile(path.join(dataDir, "postgresql.conf"), Object.entries(conf).map(([k, v]) => `${k} = ${v}\n`).join(""));
   const port = await freePort();
   let running: string | undefined;

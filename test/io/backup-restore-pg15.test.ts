@@ -90,6 +90,14 @@ test.serial("migrations as a step of their own: a gateway with MIGRATE_ON_START=
   t.is(behind.status, 503);
   t.like(await behind.json(), { schema: "behind", pending: [`/${last}`] });
 
+  // A migration that fails says where the backup taken before it is.
+  await sql(cluster.url("spendgate"), "alter table app_public.payments add column credited_amount numeric");
+  const { spawnProcess } = await import("../helpers/process.ts");
+  const failing = spawnProcess("npm", ["run", "-s", "db:migrate"], { ...env, NODE_ENV: "production", CONFIRM_PRODUCTION_MIGRATION: "true" });
+  t.is((await failing.exited).code, 1, failing.output());
+  t.regex(failing.output(), /already exists; the backup taken before it: (\S+\.dump) \(npm run db:restore -- \1 --replace-database spendgate\)/);
+  await sql(cluster.url("spendgate"), "alter table app_public.payments drop column credited_amount");
+
   const migrated = await npm(t, ["db:migrate"], { ...env, NODE_ENV: "production", CONFIRM_PRODUCTION_MIGRATION: "true" });
   const lines = migrated.trim().split("\n");
   t.regex(lines[0]!, /^backup +\S+\.dump$/, migrated);

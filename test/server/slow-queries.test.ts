@@ -50,7 +50,7 @@ test.serial("a statement of a GraphQL request is logged with its duration, the r
   const lines = slowLines(response.headers.get("x-request-id"));
   t.true(lines.length >= 1, JSON.stringify(gatewayLog.lines.slice(-5)));
   for (const line of lines) {
-    t.like(line, { level: 40, pool: "api" });
+    t.like(line, { level: 30, pool: "api" });
     t.is(typeof line.durationMs, "number");
     t.regex(String(line.statement), /\S/);
     t.false("values" in line);
@@ -100,13 +100,22 @@ test("only statements at least SLOW_QUERY_MS long are logged", async (t) => {
   const { log, lines } = capturedLogger();
   const pool = createPool(db.ownerUrl, "probe", { min: 0, max: 1, idleTimeoutMs: 1000, connectionTimeoutMs: 5000, maxLifetimeS: 0 }, { slowQueryMs: 100 }, log);
   t.teardown(() => pool.end());
-  await pool.query("select 1");
+  const timings: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await pool.query("select 1");
+    timings.push(performance.now() - started);
+  }
   await pool.query("select pg_sleep(0.15), $1::text", ["secret value"]);
   const slow = lines.filter((line) => line.msg === "slow query");
-  t.is(slow.length, 1);
-  t.like(slow[0], { pool: "probe", statement: "select pg_sleep(0.15), $1::text" });
-  t.true((slow[0]!.durationMs as number) >= 150);
-  t.false(JSON.stringify(slow[0]).includes("secret value"));
+  // A loaded machine may make a `select 1` slow too (then it is logged); fast ones are not.
+  t.true(slow.every((line) => (line.durationMs as number) >= 100));
+  const fast = timings.filter((ms) => ms < 90).length;
+  t.true(slow.filter((line) => line.statement === "select 1").length <= timings.length - fast);
+  const sleep = slow.find((line) => String(line.statement).startsWith("select pg_sleep"));
+  t.like(sleep, { pool: "probe", statement: "select pg_sleep(0.15), $1::text" });
+  t.true((sleep!.durationMs as number) >= 150);
+  t.false(JSON.stringify(sleep).includes("secret value"));
 });
 
 test("a pool whose connections are all checked out counts as saturated for as long as they are", async (t) => {

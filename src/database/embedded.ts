@@ -59,7 +59,10 @@ const START_TIMEOUT_S = 60;
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedCluster> {
   const { dir, log } = options;
   const runningAsRoot = process.getuid?.() === 0;
-  if (runningAsRoot) await assertReachableByOtherUsers(path.dirname(dir));
+  if (runningAsRoot) {
+    await assertReachableByOtherUsers(path.dirname(dir));
+    await assertReachableByOtherUsers(path.dirname((await embeddedBinaries()).postgres));
+  }
 
   const credentials = await loadOrCreateCredentials(`${dir}.credentials.json`);
   if (!(await isInitialised(dir))) {

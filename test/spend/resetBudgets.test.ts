@@ -21,6 +21,8 @@ const test = anyTest as TestFn<Context>;
 test.beforeEach(async (t) => {
   t.context.db = await createTestDatabase();
   t.context.pool = new pg.Pool({ connectionString: t.context.db.ownerUrl, max: 6 });
+  // The database is dropped with (force) at the end: its idle connections are terminated then.
+  t.context.pool.on("error", () => undefined);
 });
 test.afterEach.always(async (t) => {
   await t.context.pool?.end();
@@ -169,10 +171,11 @@ test("a reservation made while the reset holds the lock lands in the new day aft
 });
 
 test("the graphile-worker task reset_budgets resets as of its cron timestamp and is idempotent", async (t) => {
-  const { db } = t.context;
+  const { db, pool } = t.context;
   const { budgetId } = await budgetWithSpending(db, "2", "0.5");
   await setPeriods(db, budgetId, { dailyStart: "2026-04-29T00:00:00Z", start: "2026-03-01T00:00:00Z", end: "2026-04-01T00:00:00Z" });
-  const options = { connectionString: db.ownerUrl, taskList: { reset_budgets: resetBudgetsTask }, logger: silent };
+  // Our pool, not one graphile-worker makes and ends by itself: it is ended before the drop.
+  const options = { pgPool: pool, taskList: { reset_budgets: resetBudgetsTask }, logger: silent };
   const payload = { _cron: { ts: "2026-05-02T00:00:00.000Z", backfilled: true } };
   await quickAddJob(options, "reset_budgets", payload);
   await runOnce(options);

@@ -110,3 +110,13 @@ test("Redis: seed 003's 5 s connect and command timeouts and TLS 1.3 by default;
   ]);
   t.regex(problemsOf({ REDIS_URL: "http://cache" })[0]!, /REDIS_URL: not a valid URL \(expected redis:\/\/\.\.\. or rediss:\/\/\.\.\.\)/);
 });
+
+test("phone verification codes go to the log by default; the webhook sender needs its URL", (t) => {
+  t.deepEqual(loadConfig({}).sms, { provider: "log", webhookUrl: undefined, webhookToken: undefined, perPhonePerHour: 5 });
+  t.like(loadConfig({ SMS_PROVIDER: "webhook", SMS_WEBHOOK_URL: "https://sms.example.com/send", SMS_PER_PHONE_PER_HOUR: "3" }).sms, { provider: "webhook", perPhonePerHour: 3 });
+  t.deepEqual(problemsOf({ SMS_PROVIDER: "webhook" }), ["SMS_WEBHOOK_URL: required when SMS_PROVIDER=webhook"]);
+  t.deepEqual(problemsOf({ SMS_PROVIDER: "carrier-pigeon", SMS_PER_PHONE_PER_HOUR: "0" }), [
+    'SMS_PROVIDER="carrier-pigeon": expected one of log, webhook',
+    'SMS_PER_PHONE_PER_HOUR="0": expected a whole number from 1 to 1000',
+  ]);
+});

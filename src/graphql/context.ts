@@ -4,6 +4,7 @@
 // jwt.claims.* settings are what RLS policies read through app_public.current_user_id().
 import { ANONYMOUS, type Identity, type RequestWithIdentity } from "../auth/identity.ts";
 import type { TokenService } from "../auth/tokens.ts";
+import type { PhoneVerification } from "../insights/phoneVerification.ts";
 
 export function pgSettingsFor(identity: Identity, statementTimeoutMs: number): Record<string, string> {
   const settings: Record<string, string> = {
@@ -21,6 +22,7 @@ export function pgSettingsFor(identity: Identity, statementTimeoutMs: number): R
 /** Services our plugins reach through the GraphQL context (e.g. signing tokens in AuthPlugin). */
 export interface GatewayServices {
   tokens: TokenService;
+  phone: PhoneVerification;
 }
 
 export function makeContext(services: GatewayServices, statementTimeoutMs: number) {

@@ -15,7 +15,9 @@ import { createPool } from "../database/pools.ts";
 import { loadPlugins } from "../graphql/plugins.ts";
 import { makePreset } from "../graphql/preset.ts";
 import type { Logger } from "../logger.ts";
-import { connectRedis } from "../redis.ts";
+import { createPhoneVerification } from "../insights/phoneVerification.ts";
+import { createSmsSender } from "../insights/sms.ts";
+import { connectRedis, type SharedRedis } from "../redis.ts";
 import { startWorker, type WorkerHandle } from "../worker/runner.ts";
 import { startAdminServer } from "./admin.ts";
 import { installAuth } from "./installAuth.ts";
@@ -35,6 +37,8 @@ export interface Gateway {
   server: http.Server;
   /** The inline graphile-worker, when WORKER=inline. */
   worker: WorkerHandle | undefined;
+  /** The shared Redis connection, when REDIS_URL is set. */
+  redis: SharedRedis | undefined;
   close(): Promise<void>;
 }
 
@@ -59,9 +63,11 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   const redis = connectRedis(config.redis, log);
   const rateLimits = createRateLimits(config.rateLimit, redis);
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
+  const sms = createSmsSender(config.sms, config.outbound, log, config.isProduction);
+  const phone = createPhoneVerification({ redis, sender: sms, perPhonePerHour: config.sms.perPhonePerHour });
 
   const pgl = postgraphile(
-    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens }, authPool, plugins: await loadPlugins(), log }),
+    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens, phone }, authPool, plugins: await loadPlugins(), log }),
   );
   const server = http.createServer(app);
   await pgl.createServ(grafserv).addTo(app, server);
@@ -102,5 +108,5 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await pgl.release();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());
-  return { url, adminUrl: admin?.url, server, worker, close };
+  return { url, adminUrl: admin?.url, server, worker, redis, close };
 }

@@ -4,6 +4,7 @@
 // jwt.claims.* settings are what RLS policies read through app_public.current_user_id().
 import { ANONYMOUS, type Identity, type RequestWithIdentity } from "../auth/identity.ts";
 import type { TokenService } from "../auth/tokens.ts";
+import type { ResponseCache } from "../insights/cache.ts";
 import type { PhoneVerification } from "../insights/phoneVerification.ts";
 
 export function pgSettingsFor(identity: Identity, statementTimeoutMs: number): Record<string, string> {
@@ -23,6 +24,7 @@ export function pgSettingsFor(identity: Identity, statementTimeoutMs: number): R
 export interface GatewayServices {
   tokens: TokenService;
   phone: PhoneVerification;
+  cache: ResponseCache;
 }
 
 export function makeContext(services: GatewayServices, statementTimeoutMs: number) {

@@ -15,6 +15,8 @@ import { createPool } from "../database/pools.ts";
 import { loadPlugins } from "../graphql/plugins.ts";
 import { makePreset } from "../graphql/preset.ts";
 import type { Logger } from "../logger.ts";
+import { createResponseCache, type ResponseCache } from "../insights/cache.ts";
+import { listenForInvalidations } from "../insights/invalidation.ts";
 import { createPhoneVerification } from "../insights/phoneVerification.ts";
 import { createSmsSender } from "../insights/sms.ts";
 import { connectRedis, type SharedRedis } from "../redis.ts";
@@ -39,6 +41,8 @@ export interface Gateway {
   worker: WorkerHandle | undefined;
   /** The shared Redis connection, when REDIS_URL is set. */
   redis: SharedRedis | undefined;
+  /** The response caches of the insight views (statistics for tests and benchmarks). */
+  cache: ResponseCache;
   close(): Promise<void>;
 }
 
@@ -65,9 +69,11 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
   const sms = createSmsSender(config.sms, config.outbound, log, config.isProduction);
   const phone = createPhoneVerification({ redis, sender: sms, perPhonePerHour: config.sms.perPhonePerHour });
+  const cache = createResponseCache(redis, log);
+  const invalidations = await listenForInvalidations(database.authUrl, cache, log);
 
   const pgl = postgraphile(
-    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens, phone }, authPool, plugins: await loadPlugins(), log }),
+    makePreset({ graphql: config.graphql, isProduction: config.isProduction, services: { tokens, phone, cache }, authPool, plugins: await loadPlugins(), log }),
   );
   const server = http.createServer(app);
   await pgl.createServ(grafserv).addTo(app, server);
@@ -104,9 +110,10 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await admin?.close();
       await worker?.stop();
       await apiKeyUsage.stop();
+      await invalidations.close();
       await redis?.close();
       await pgl.release();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());
-  return { url, adminUrl: admin?.url, server, worker, redis, close };
+  return { url, adminUrl: admin?.url, server, worker, redis, cache, close };
 }

@@ -16,6 +16,7 @@ const redisReachable = await new Promise<boolean>((resolve) => {
 });
 /** CI has Redis, so there these tests always run; elsewhere they are skipped without one. */
 export const redisTest = redisReachable || process.env.CI ? test : test.skip;
+export const redisSerialTest = redisReachable || process.env.CI ? test.serial : test.serial.skip;
 
 export async function redisReady(redis: SharedRedis | undefined): Promise<SharedRedis> {
   if (!redis) throw new Error("the gateway has no Redis (REDIS_URL unset)");

@@ -8,8 +8,9 @@
 // (src/insights/invalidation.ts, sql/6400-insights-notify.sql), not only when they expire.
 //
 // Without Redis, or while it is unreachable, every read goes to PostgreSQL: no cache, so nothing
-// can be stale. A read that started before an invalidation does not store what it loaded (it
-// may predate the change): the `generation` counter tells.
+// can be stale. A read that started before an invalidation of its user does not store what it
+// loaded (it may predate the change): each invalidation takes a sequence number, remembered per
+// user (forgotten in bulk past a bound, which then counts as an invalidation of everyone).
 import type { Logger } from "../logger.ts";
 import type { SharedRedis } from "../redis.ts";
 
@@ -35,11 +36,23 @@ export interface ResponseCache {
 export function createResponseCache(redis: SharedRedis | undefined, log: Logger): ResponseCache {
   const cacheLog = log.child({ component: "cache" });
   const stats: CacheStats = { hits: 0, misses: 0, bypassed: 0 };
-  let generation = 0;
+  let sequence = 0;
+  /** Reads that started at or before this sequence number may not store. */
+  let floor = 0;
+  const invalidatedAt = new Map<string, number>();
   const ready = () => redis?.isReady() ?? false;
+  const mayStore = (userId: string, startedAt: number) => startedAt >= floor && startedAt >= (invalidatedAt.get(userId) ?? 0);
+  const markInvalidated = (userIds: readonly string[]) => {
+    sequence++;
+    if (invalidatedAt.size > 10_000) {
+      invalidatedAt.clear();
+      floor = sequence;
+    }
+    for (const id of userIds) invalidatedAt.set(id, sequence);
+  };
 
   async function flush(): Promise<void> {
-    generation++;
+    floor = ++sequence;
     if (!redis || !ready()) return;
     for (const view of CACHED_VIEWS) {
       let cursor = "0";
@@ -71,15 +84,15 @@ export function createResponseCache(redis: SharedRedis | undefined, log: Logger)
         return JSON.parse(cached) as Awaited<ReturnType<typeof load>>;
       }
       stats.misses++;
-      const before = generation;
+      const startedAt = ++sequence;
       const value = await load();
-      if (generation === before) {
+      if (mayStore(userId, startedAt)) {
         await redis.client.set(key, JSON.stringify(value), "EX", CACHE_TTL_S[view]).catch(() => undefined);
       }
       return value;
     },
     async invalidate(views, userIds) {
-      generation++;
+      markInvalidated(userIds);
       if (!redis || !ready() || userIds.length === 0) return;
       const keys = userIds.flatMap((id) => views.map((view) => redis.key(view, id)));
       await redis.client.del(...keys).catch((error: Error) => cacheLog.warn({ err: error.message }, "cache invalidation failed"));

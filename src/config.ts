@@ -179,6 +179,17 @@ export interface LocalStorageConfig {
   publicUrl: string | undefined;
 }
 
+/** Phone verification (seed 003 "SMS Verification Codes"): how codes are sent, how often. */
+export interface SmsConfig {
+  /** log: the code goes to the log (development); webhook: POSTed to webhookUrl (a real provider). */
+  provider: "log" | "webhook";
+  webhookUrl: string | undefined;
+  /** Sent as `Authorization: Bearer <token>` to the webhook, when set. */
+  webhookToken: string | undefined;
+  /** Codes sent to one phone number per hour (ratelimit:sms:{phone}). */
+  perPhonePerHour: number;
+}
+
 /** The parts of the configuration; each entry point reads and validates only those it uses. */
 export interface ConfigSections {
   database: DatabaseConfig;
@@ -193,6 +204,7 @@ export interface ConfigSections {
   backup: BackupConfig;
   replicas: ReplicaConfig;
   storage: StorageConfig;
+  sms: SmsConfig;
 }
 export type ConfigSection = keyof ConfigSections;
 export type ConfigWith<K extends ConfigSection> = BaseConfig & Pick<ConfigSections, K>;
@@ -466,6 +478,17 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
         signingSecret,
         publicUrl: read.url("UPLOADS_PUBLIC_URL", ["https:", "http:"])?.replace(/\/+$/, ""),
       },
+    };
+  },
+  sms: (read) => {
+    const provider = read.oneOf("SMS_PROVIDER", ["log", "webhook"] as const, "log");
+    const webhookUrl = read.url("SMS_WEBHOOK_URL", ["https:", "http:"]);
+    if (provider === "webhook" && webhookUrl === undefined) read.problems.push("SMS_WEBHOOK_URL: required when SMS_PROVIDER=webhook");
+    return {
+      provider,
+      webhookUrl,
+      webhookToken: read.raw("SMS_WEBHOOK_TOKEN"),
+      perPhonePerHour: read.int("SMS_PER_PHONE_PER_HOUR", 5, 1, 1000),
     };
   },
 };

@@ -131,3 +131,13 @@ test("storage: a local directory by default; S3 settings are validated together,
     "S3_REGION: required with S3_BUCKET on AWS (the bucket's region, e.g. eu-west-1); set S3_ENDPOINT for another S3-compatible store",
   ]);
 });
+
+test("phone verification codes go to the log by default; the webhook sender needs its URL", (t) => {
+  t.deepEqual(loadConfig({}).sms, { provider: "log", webhookUrl: undefined, webhookToken: undefined, perPhonePerHour: 5 });
+  t.like(loadConfig({ SMS_PROVIDER: "webhook", SMS_WEBHOOK_URL: "https://sms.example.com/send", SMS_PER_PHONE_PER_HOUR: "3" }).sms, { provider: "webhook", perPhonePerHour: 3 });
+  t.deepEqual(problemsOf({ SMS_PROVIDER: "webhook" }), ["SMS_WEBHOOK_URL: required when SMS_PROVIDER=webhook"]);
+  t.deepEqual(problemsOf({ SMS_PROVIDER: "carrier-pigeon", SMS_PER_PHONE_PER_HOUR: "0" }), [
+    'SMS_PROVIDER="carrier-pigeon": expected one of log, webhook',
+    'SMS_PER_PHONE_PER_HOUR="0": expected a whole number from 1 to 1000',
+  ]);
+});

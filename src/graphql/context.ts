@@ -13,6 +13,8 @@ import { ANONYMOUS, type Identity, type RequestWithIdentity } from "../auth/iden
 import type { TokenService } from "../auth/tokens.ts";
 import type { ObjectStorage } from "../storage/storage.ts";
 import type { OutboundConfig } from "../config.ts";
+import type { ResponseCache } from "../insights/cache.ts";
+import type { PhoneVerification } from "../insights/phoneVerification.ts";
 
 export function pgSettingsFor(identity: Identity, statementTimeoutMs: number): Record<string, string> {
   const settings: Record<string, string> = {
@@ -36,6 +38,8 @@ export interface GatewayServices {
   outbound: OutboundConfig;
   /** Checks the credentials of WebSocket operations (HTTP requests are checked by installAuth). */
   authenticate: Authenticate;
+  phone: PhoneVerification;
+  cache: ResponseCache;
 }
 
 async function webSocketIdentity(services: GatewayServices, params: IncomingHttpHeaders | undefined): Promise<Identity> {

@@ -18,9 +18,13 @@ import { createReplicaRouter, type ReplicaRouter } from "../database/replicas.ts
 import { loadPlugins } from "../graphql/plugins.ts";
 import { makePreset } from "../graphql/preset.ts";
 import type { Logger } from "../logger.ts";
-import { connectRedis } from "../redis.ts";
 import { createStorage } from "../storage/index.ts";
 import type { Clock } from "../storage/storage.ts";
+import { createResponseCache, type ResponseCache } from "../insights/cache.ts";
+import { listenForInvalidations } from "../insights/invalidation.ts";
+import { createPhoneVerification } from "../insights/phoneVerification.ts";
+import { createSmsSender } from "../insights/sms.ts";
+import { connectRedis, type SharedRedis } from "../redis.ts";
 import { startWorker, type WorkerHandle } from "../worker/runner.ts";
 import { startAdminServer } from "./admin.ts";
 import { installAuth } from "./installAuth.ts";
@@ -45,6 +49,10 @@ export interface Gateway {
   worker: WorkerHandle | undefined;
   /** Query routing to DATABASE_READ_URL, when set. */
   replicas: ReplicaRouter | undefined;
+  /** The shared Redis connection, when REDIS_URL is set. */
+  redis: SharedRedis | undefined;
+  /** The response caches of the insight views (statistics for tests and benchmarks). */
+  cache: ResponseCache;
   close(): Promise<void>;
 }
 
@@ -89,6 +97,11 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   const redis = connectRedis(config.redis, log);
   const rateLimits = createRateLimits(config.rateLimit, redis);
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
+  const sms = createSmsSender(config.sms, config.outbound, log, config.isProduction);
+  const phone = createPhoneVerification({ redis, sender: sms, perPhonePerHour: config.sms.perPhonePerHour });
+  const cache = createResponseCache(redis, log);
+  const invalidations = await listenForInvalidations(database.authUrl, cache, log);
+
   let url = "";
   const storage = createStorage(config.storage, config, { publicUrl: () => url, clock: options.clock });
   if (storage.kind === "local") installUploads(app, storage, log);
@@ -97,7 +110,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
     makePreset({
       graphql: config.graphql,
       isProduction: config.isProduction,
-      services: { tokens, storage, outbound: config.outbound, authenticate },
+      services: { tokens, storage, outbound: config.outbound, authenticate, phone, cache },
       authPool,
       plugins: [...(await loadPlugins()), ...(replicas ? [replicas.plugin] : [])],
       log,
@@ -139,6 +152,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await worker?.stop();
       await apiKeyUsage.stop();
       await credentials.close();
+      await invalidations.close();
       await redis?.close();
       const { pgServices = [] } = pgl.getResolvedPreset();
       await pgl.release();
@@ -148,5 +162,5 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       await replicas?.close();
       await Promise.all([authPool.end(), ownerPool.end()]);
     })());
-  return { url, adminUrl: admin?.url, server, credentials, worker, replicas, close };
+  return { url, adminUrl: admin?.url, server, credentials, worker, replicas, redis, cache, close };
 }

@@ -17,4 +17,9 @@ export const crontab = [
   // Daily backup at 03:00 UTC when BACKUP_DAILY=true (src/tasks/backup_database.ts); not
   // backfilled: one backup after an outage is enough, the next run is a day away at most.
   "0 3 * * * backup_database ?jobKey=backup_database&jobKeyMode=replace",
+  // Signals, personas and proposed recommendations of every consenting user, nightly
+  // (src/tasks/compute_personas.ts); a missed night is caught up once, not once per night.
+  "15 2 * * * compute_personas ?fill=2d&jobKey=compute_personas&jobKeyMode=replace",
+  // Expired sessions and phone verification codes (src/tasks/cleanup_expired.ts).
+  "30 * * * * cleanup_expired ?jobKey=cleanup_expired&jobKeyMode=replace",
 ].join("\n");

@@ -271,9 +271,11 @@ for (const role of ["anonymous", "user", "api key", "operator", "admin"]) {
       role === "anonymous"
         ? ["register"]
         : ["createProject", "updateProject", "deleteProject", "createPolicy", "updateBudget", "createApiKey", "updateApiKey", "submitRequest", "recordPayment", "refreshSession", "login", "logout"];
-    if (role === "operator" || role === "admin") mustWork.push("completePayment", "updateRecommendation");
-    if (role === "admin") mustWork.push("createAiJob", "updateUser", "createPersonaHistory");
+    if (role === "operator" || role === "admin") mustWork.push("completePayment");
+    if (role === "admin") mustWork.push("createAiJob", "updateUser", "createPersonaHistory", "updateRecommendation");
     t.deepEqual(mustWork.filter((name) => !worked.has(name)), [], "documented operations that did not work for this role");
+    // One recommendation per caller: whichever decision comes first works, the other is final (SGTRN).
+    if (role === "operator" || role === "admin") t.true(worked.has("approveRecommendation") || worked.has("rejectRecommendation"), "operators decide recommendations");
     if (role === "anonymous") t.true(outcomes.filter((o) => !o.ok).every((o) => o.code !== "INTERNAL"));
   });
 }

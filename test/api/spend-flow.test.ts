@@ -211,7 +211,7 @@ test("admins manage users and restore soft-deleted rows; operators read all but 
   await t.throwsAsync(login(ctx.gateway.url, a.owner.email, a.owner.password));
 });
 
-test("operators decide recommendations (through updateRecommendation until dedicated mutations exist); the user sees only approved ones", async (t) => {
+test("operators decide recommendations (approveRecommendation); the user sees only approved ones", async (t) => {
   const a = await agent();
   const { createRecommendation } = await admin.client.data(
     'mutation($u: UUID!) { createRecommendation(input: {recommendation: {userId: $u, type: education, title: "Cap your daily spend"}}) { recommendation { recommendationId status } } }',
@@ -220,8 +220,8 @@ test("operators decide recommendations (through updateRecommendation until dedic
   const id = createRecommendation.recommendation.recommendationId;
   t.is(createRecommendation.recommendation.status, "pending");
   t.is((await a.owner.client.data("{ recommendations { totalCount } }")).recommendations.totalCount, 0, "not shown before approval");
-  t.deepEqual((await a.owner.client.errors("mutation($id: UUID!) { updateRecommendation(input: {recommendationId: $id, patch: {status: approved}}) { recommendation { status } } }", { id })).map(([code]) => code), ["SGCOL"]);
-  const approved = await operator.client.data("mutation($id: UUID!) { updateRecommendation(input: {recommendationId: $id, patch: {status: approved}}) { recommendation { status approvedBy } } }", { id });
-  t.deepEqual(approved.updateRecommendation.recommendation, { status: "approved", approvedBy: operator.userId });
+  t.deepEqual((await a.owner.client.errors("mutation($id: UUID!) { approveRecommendation(input: {recommendationId: $id}) { recommendation { status } } }", { id })).map(([code]) => code), ["SGOPR"]);
+  const approved = await operator.client.data("mutation($id: UUID!) { approveRecommendation(input: {recommendationId: $id}) { recommendation { status approvedBy } } }", { id });
+  t.deepEqual(approved.approveRecommendation.recommendation, { status: "approved", approvedBy: operator.userId });
   t.is((await a.owner.client.data("{ recommendations { nodes { title } } }")).recommendations.nodes[0].title, "Cap your daily spend");
 });

@@ -7,7 +7,7 @@ import test from "ava";
 import { Logger, quickAddJob, runOnce } from "graphile-worker";
 import pg from "pg";
 import { readVerifiedManifest } from "../../src/backup/manifest.ts";
-import { loadTasks } from "../../src/tasks/index.ts";
+import backupDatabase from "../../src/tasks/backup_database.ts";
 import { createTestCluster, type TestCluster } from "../helpers/pgCluster.ts";
 
 let cluster: TestCluster;
@@ -24,7 +24,7 @@ async function runBackupJob(env: Record<string, string>): Promise<string[]> {
   Object.assign(process.env, { DATABASE_URL: cluster.url("spendgate"), DATA_DIR: path.join(cluster.root, "app"), ...env });
   const connectionString = cluster.url("spendgate");
   await quickAddJob({ connectionString }, "backup_database", {});
-  await runOnce({ connectionString, taskList: await loadTasks(), logger: new Logger(() => () => undefined) });
+  await runOnce({ connectionString, taskList: { backup_database: backupDatabase }, logger: new Logger(() => () => undefined) });
   const dir = path.join(cluster.root, "backups");
   return (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(".dump")).map((name) => path.join(dir, name));
 }

@@ -176,7 +176,7 @@ test("an operator's approval of a recommendation is stamped with who and when; u
   const { rows } = await queryAs(
     ctx.api,
     operator(op),
-    "update app_public.recommendations set status = 'approved' where recommendation_id = $1 returning approved_by, approved_at = now() as now",
+    "select approved_by, approved_at = now() as now from app_public.approve_recommendation($1)",
     [rec.recommendation_id],
   );
   t.deepEqual(rows, [{ approved_by: op, now: true }]);

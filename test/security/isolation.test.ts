@@ -227,7 +227,7 @@ test.serial("aggregates and groupedAggregates count and sum only alice's visible
 // Mutations
 
 /** Mutations that act only on the caller's own identity (tested in test/auth and test/spend). */
-const SELF_ONLY = new Set(["register", "login", "refreshSession", "logout", "createApiKey", "recordPayment"]);
+const SELF_ONLY = new Set(["register", "login", "refreshSession", "logout", "createApiKey", "recordPayment", "requestPhoneVerification", "verifyPhone"]);
 /** Refusals that do not reveal the row: privilege, ownership, not found, operator-only. */
 const REFUSALS = new Set(["SGDNY", "SGCOL", "SGPRJ", "SGRNF", "SGPMT", "SGOPR", "SGNFD", "SGUNF"]);
 

@@ -1,4 +1,4 @@
--- after: 20261130020200-request-decisions
+-- after: 20261130020300-budgets-per-api-key
 -- Why: clients (dashboards, agents deciding whether to even try) want "how much is left" without
 -- redoing the arithmetic: Budget.budgetStatus. Computed from the row as it would be after a
 -- pending reset (a day or period that ended but was not reset yet shows as restarted), so the

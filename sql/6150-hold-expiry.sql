@@ -1,4 +1,4 @@
--- after: 20261130020200-request-decisions
+-- after: 20261130020300-budgets-per-api-key
 -- Why: an agent that crashes, times out or loses its connection after submitRequest never
 -- settles, and its reservation would hold the budget forever (false "over budget" rejections).
 -- expire_holds releases every hold past its hold_expires_at in a few set-based statements; the

@@ -1,4 +1,4 @@
--- after: 20261130020300-budgets-per-api-key
+-- after: 20261130020400-budget-time-zones
 -- Why: the job Spendgate exists for. An agent asks to make a paid call; in ONE transaction the
 -- database checks policy and budget and reserves the estimated cost, so that no number of
 -- concurrent calls can spend past a limit (seed 000; SPEC "submitRequest").
@@ -200,7 +200,7 @@ begin
       from app_public.budgets b
       cross join lateral (values
           (1, 'request', b.per_request_limit, 0::numeric, null::timestamptz),
-          (2, 'daily', b.daily_limit, b.current_daily_spending, b.daily_period_start + interval '24 hours'),
+          (2, 'daily', b.daily_limit, b.current_daily_spending, app_private.local_day_end(b.daily_period_start, b.time_zone)),
           (3, 'monthly', b.monthly_limit, b.current_monthly_spending, b.period_end)
         ) c(rank, period, lim, used, resets_at)
      where b.id = any (v_budget_ids) and c.used + v_cost > c.lim

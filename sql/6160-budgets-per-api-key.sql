@@ -1,4 +1,4 @@
--- after: 20261130020300-budgets-per-api-key
+-- after: 20261130020400-budget-time-zones
 -- Why: a budget for one API key limits that key's agent; the key must be one of the budget
 -- owner's own live keys, or a user could attach a budget to (and learn about) another user's
 -- key. Checked by a trigger whoever writes the row (SGKEY).

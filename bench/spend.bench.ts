@@ -1,10 +1,11 @@
 // `npm run bench -- spend`: what submitRequest costs through the whole gateway (HTTP, JWT,
 // PostGraphile, the transaction with role and claims) compared with the same SQL function called
 // directly by pgbench, in the same run, at 1, 16 and 64 concurrent clients, on one shared budget
-// (every call serialises on one user's row lock) and on many budgets (one user per client).
+// (every call serialises on one user's row lock) and on many budgets (one user per client), and
+// on many budgets again with a fresh idempotency key per call (the lookup it adds).
 // Then app_private.reset_budgets over 1,000,000 due budgets next to a bare UPDATE of the same
 // rows. Creates and drops its own database on BENCH_DATABASE_URL.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,26 +18,28 @@ import { createLogger } from "../src/logger.ts";
 import { startGateway } from "../src/server/gateway.ts";
 import { fmt, onServer, pgbench, SECONDS, summarise, urlFor, type Result } from "./lib.ts";
 
-const CONCURRENCY = [1, 16, 64];
+// BENCH_CLIENTS (e.g. "1,16") narrows the steps on a busy machine: 64 pgbench clients need 64 free connections.
+const CONCURRENCY = (process.env.BENCH_CLIENTS ?? "1,16,64").split(",").map(Number);
 const MANY = 64;
 const RESET_ROWS = Number(process.env.BENCH_RESET_ROWS ?? 1_000_000);
 const SECRET = randomBytes(48).toString("base64");
 
 const SUBMIT = `mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { request { status } } }`;
 
-async function httpLoad(url: string, tokens: string[], concurrency: number): Promise<Result> {
+async function httpLoad(url: string, tokens: string[], concurrency: number, keyed = false): Promise<Result> {
   const latencies: number[] = [];
   let approved = 0;
   let failures = 0;
   const deadline = performance.now() + SECONDS * 1000;
-  const body = JSON.stringify({ query: SUBMIT, variables: { input: { agentId: "bench", apiProvider: "openai", modelName: "gpt-4o", endpoint: "chat", estimatedCost: "0.001" } } });
+  const input = { agentId: "bench", apiProvider: "openai", modelName: "gpt-4o", endpoint: "chat", estimatedCost: "0.001" };
+  const body = () => JSON.stringify({ query: SUBMIT, variables: { input: keyed ? { ...input, idempotencyKey: randomUUID() } : input } });
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, i) => {
       const headers = { "content-type": "application/json", authorization: `Bearer ${tokens[i % tokens.length]}` };
       while (performance.now() < deadline) {
         const t0 = performance.now();
-        const response = await fetch(`${url}/graphql`, { method: "POST", headers, body });
+        const response = await fetch(`${url}/graphql`, { method: "POST", headers, body: body() });
         const json = (await response.json()) as { data?: { submitRequest?: { request?: { status: string } } } };
         latencies.push(performance.now() - t0);
         if (json.data?.submitRequest?.request?.status === "approved") approved++;
@@ -84,21 +87,22 @@ async function main() {
     const sharedTokens = [(await tokens.sign({ userId: sharedUser, role: "user" })).token];
     const manyTokens = await Promise.all(manyUsers.map(async (userId) => (await tokens.sign({ userId, role: "user" })).token));
 
-    const script = (who: string) => `begin;
+    const script = (who: string, keyed: boolean) => `begin;
 select set_config('jwt.claims.user_id', (select user_id::text from public.bench_users where n = ${who}), true);
 set local role spendgate_user;
-select status from app_public.submit_request(null, 'bench', 'openai', 'gpt-4o', 'chat', '{}', 0.001);
+select status from app_public.submit_request(null, 'bench', 'openai', 'gpt-4o', 'chat', '{}', 0.001${keyed ? ", null, md5(random()::text)" : ""});
 commit;
 `;
     const scenarios = [
-      { label: "one shared", httpTokens: sharedTokens, who: "0" },
-      { label: "many (one per client)", httpTokens: manyTokens, who: `1 + :client_id % ${MANY}` },
+      { label: "one shared", httpTokens: sharedTokens, who: "0", keyed: false },
+      { label: "many (one per client)", httpTokens: manyTokens, who: `1 + :client_id % ${MANY}`, keyed: false },
+      { label: "many, idempotencyKey", httpTokens: manyTokens, who: `1 + :client_id % ${MANY}`, keyed: true },
     ];
     // All gateway steps first, then the gateway's pool is closed and pgbench runs: both never
     // hold connections at the same time (max_connections is shared with everything else).
     await httpLoad(gateway.url, sharedTokens, 4); // warm-up: plans, JIT of the gateway
     const http = new Map<string, Result>();
-    for (const s of scenarios) for (const c of CONCURRENCY) http.set(`${s.label}/${c}`, await httpLoad(gateway.url, s.httpTokens, c));
+    for (const s of scenarios) for (const c of CONCURRENCY) http.set(`${s.label}/${c}`, await httpLoad(gateway.url, s.httpTokens, c, s.keyed));
     await gateway.close();
     gateway = undefined;
     const table: string[] = [
@@ -108,7 +112,7 @@ commit;
     for (const s of scenarios) {
       for (const c of CONCURRENCY) {
         const viaHttp = http.get(`${s.label}/${c}`)!;
-        const direct = pgbench(database, script(s.who), c, dir);
+        const direct = pgbench(database, script(s.who, s.keyed), c, dir);
         table.push(`| ${s.label} | ${c} | ${fmt(viaHttp.tps, 0)} | ${fmt(viaHttp.p50, 2)} / ${fmt(viaHttp.p99, 2)} | ${fmt(direct.tps, 0)} | ${fmt(direct.p50, 2)} / ${fmt(direct.p99, 2)} | ${fmt(viaHttp.tps / direct.tps, 2)} |`);
       }
     }

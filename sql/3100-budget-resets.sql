@@ -1,132 +1,50 @@
 -- after: 20261122003100-budget-resets
--- Why: daily and monthly spending counters must start again when their period ends (UTC), even
--- when no worker ran for a while, without ever resetting twice and without losing a reservation
--- made at the same moment. The worker task `reset_budgets` (src/tasks/reset_budgets.ts, hourly
--- crontab with backfill) calls app_private.reset_budgets(<cron timestamp>); submit_request and
--- the lifecycle functions call app_private.roll_over_budgets() on the budgets they have locked,
--- so that a request arriving after midnight but before the job ran sees the new day.
---
--- WHAT A RESET DOES (see the ledger in 20261122003000)
--- * Daily: when daily_period_start + 24 hours <= t, current_daily_spending := reserved_spending
---   and daily_period_start := the UTC midnight starting the day of t (several missed days are
---   caught up in one step: there is nothing to carry from a day nobody spent in).
--- * Monthly: when period_end <= t, current_monthly_spending := reserved_spending, and period_start
---   and period_end move forward by the smallest whole number of months that puts period_end after
---   t (computed, not looped: a budget idle for a year is caught up by one update). Months are
---   added in UTC to the original boundaries, so a period anchored on the 31st stays anchored on it.
--- * Reserved-but-unsettled requests (pending, approved, executing) keep their reservation: it is
---   carried into the new period, and their actual cost, when settled, counts in the period it is
---   settled in. Resetting to 0 instead would let the outstanding requests' costs escape every
---   limit, and settling them would then take money off a period that never held it.
---
--- IDEMPOTENT: the WHERE clauses select only budgets whose period has ended as of t, and a reset
--- moves the period past t, so a second run with the same or an earlier t changes nothing; a
--- backfilled run (older t) never undoes a newer one.
---
--- CONCURRENCY: reset_budgets locks the due rows in id order before updating them. submit_request
--- and the lifecycle functions also lock budgets in id order (after the user's row, which reset
--- never locks), so the two cannot deadlock. A reservation is either committed before the reset
--- locks the row (then the reset reads the new reserved_spending, in READ COMMITTED the UPDATE
--- re-evaluates the row's latest version, and carries it) or made after the reset committed (then
--- it lands in the new period). It is never lost either way.
+-- Why: day and month boundaries of budget periods, in the budget's IANA time zone (budgets.time_zone,
+-- UTC by default): the date arithmetic of reset_budgets and roll_over_budgets
+-- (sql/6100-budget-resets.sql), of Budget.budgetStatus and of submitRequest's decisions. Local
+-- calendar days and months, so that a day of a DST change lasts 23 or 25 hours and a period
+-- anchored on the 31st stays anchored on it.
 
-create or replace function app_private.utc_day_start(t timestamptz) returns timestamptz
+create or replace function app_private.local_day_start(t timestamptz, tz text) returns timestamptz
   language sql immutable
 as $$
-  select (date_trunc('day', t at time zone 'utc')) at time zone 'utc';
+  select (date_trunc('day', t at time zone tz)) at time zone tz;
 $$;
-comment on function app_private.utc_day_start(timestamptz) is 'UTC midnight starting the day of t.';
+comment on function app_private.local_day_start(timestamptz, text) is 'Midnight in time zone tz starting the local day of t.';
 
-create or replace function app_private.add_months_utc(t timestamptz, months integer) returns timestamptz
+create or replace function app_private.local_day_end(day_start timestamptz, tz text) returns timestamptz
   language sql immutable
 as $$
-  select ((t at time zone 'utc') + months * interval '1 month') at time zone 'utc';
+  select ((day_start at time zone tz) + interval '1 day') at time zone tz;
 $$;
-comment on function app_private.add_months_utc(timestamptz, integer) is
-  'Adds whole calendar months to t in UTC (day-of-month clamped at month ends, as PostgreSQL does).';
+comment on function app_private.local_day_end(timestamptz, text) is 'The next local midnight (time zone tz) after day_start: 23, 24 or 25 hours later.';
 
-create or replace function app_private.months_to_advance(period_end timestamptz, t timestamptz) returns integer
+create or replace function app_private.add_local_months(t timestamptz, months integer, tz text) returns timestamptz
   language sql immutable
 as $$
-  -- m = calendar months between period_end and t (UTC); the answer is m or m + 1, whichever is
+  select ((t at time zone tz) + months * interval '1 month') at time zone tz;
+$$;
+comment on function app_private.add_local_months(timestamptz, integer, text) is
+  'Adds whole calendar months to t in time zone tz (day-of-month clamped at month ends, as PostgreSQL does).';
+
+create or replace function app_private.local_months_to_advance(period_end timestamptz, t timestamptz, tz text) returns integer
+  language sql immutable
+as $$
+  -- m = calendar months between period_end and t (local); the answer is m or m + 1, whichever is
   -- the smallest that puts period_end after t (at least 1, since period_end <= t).
   select case
-    when app_private.add_months_utc(period_end, m) > t then m
+    when app_private.add_local_months(period_end, m, tz) > t then m
     else m + 1
   end
   from (
-    select ((extract(year from t at time zone 'utc') - extract(year from period_end at time zone 'utc')) * 12
-          + (extract(month from t at time zone 'utc') - extract(month from period_end at time zone 'utc')))::integer as m
+    select ((extract(year from t at time zone tz) - extract(year from period_end at time zone tz)) * 12
+          + (extract(month from t at time zone tz) - extract(month from period_end at time zone tz)))::integer as m
   ) months;
 $$;
-comment on function app_private.months_to_advance(timestamptz, timestamptz) is
-  'For a monthly period that ended (period_end <= t): the number of whole months to move it forward so that it contains t.';
-
-create or replace function app_private.reset_budgets(now timestamptz default now()) returns integer
-  language plpgsql volatile
-  security definer
-  set search_path = pg_catalog, public, pg_temp
-as $$
-declare
-  v_count integer;
-begin
-  with due as (
-    select b.id from app_public.budgets b
-     where b.deleted_at is null
-       and (b.daily_period_start + interval '24 hours' <= reset_budgets.now or b.period_end <= reset_budgets.now)
-     order by b.id
-     for no key update
-  )
-  update app_public.budgets b set
-    current_daily_spending = case when b.daily_period_start + interval '24 hours' <= reset_budgets.now
-                                  then b.reserved_spending else b.current_daily_spending end,
-    daily_period_start = case when b.daily_period_start + interval '24 hours' <= reset_budgets.now
-                              then app_private.utc_day_start(reset_budgets.now) else b.daily_period_start end,
-    current_monthly_spending = case when b.period_end <= reset_budgets.now
-                                    then b.reserved_spending else b.current_monthly_spending end,
-    period_start = case when b.period_end <= reset_budgets.now
-                        then app_private.add_months_utc(b.period_start, app_private.months_to_advance(b.period_end, reset_budgets.now))
-                        else b.period_start end,
-    period_end = case when b.period_end <= reset_budgets.now
-                      then app_private.add_months_utc(b.period_end, app_private.months_to_advance(b.period_end, reset_budgets.now))
-                      else b.period_end end
-  from due
-  where b.id = due.id
-    -- Re-checked on the row's latest version when a concurrent transaction changed it meanwhile.
-    and (b.daily_period_start + interval '24 hours' <= reset_budgets.now or b.period_end <= reset_budgets.now);
-  get diagnostics v_count = row_count;
-  return v_count;
-end;
-$$;
-comment on function app_private.reset_budgets(timestamptz) is
-  'Worker task reset_budgets: in one set-based UPDATE, starts a new day for every live budget whose UTC day ended by `now` and a new monthly period (moved by whole months, catching up missed ones) for every budget whose period_end <= `now`; counters restart from the outstanding reservations. Idempotent; returns the number of budgets changed.';
-revoke all on function app_private.reset_budgets(timestamptz) from public;
-
--- The same rollover for a few budgets the caller has already locked (same expressions as above).
-create or replace function app_private.roll_over_budgets(budget_ids uuid[], now timestamptz default now()) returns void
-  language sql volatile
-  security definer
-  set search_path = pg_catalog, public, pg_temp
-as $$
-  update app_public.budgets b set
-    current_daily_spending = case when b.daily_period_start + interval '24 hours' <= $2
-                                  then b.reserved_spending else b.current_daily_spending end,
-    daily_period_start = case when b.daily_period_start + interval '24 hours' <= $2
-                              then app_private.utc_day_start($2) else b.daily_period_start end,
-    current_monthly_spending = case when b.period_end <= $2 then b.reserved_spending else b.current_monthly_spending end,
-    period_start = case when b.period_end <= $2
-                        then app_private.add_months_utc(b.period_start, app_private.months_to_advance(b.period_end, $2))
-                        else b.period_start end,
-    period_end = case when b.period_end <= $2
-                      then app_private.add_months_utc(b.period_end, app_private.months_to_advance(b.period_end, $2))
-                      else b.period_end end
-  where b.id = any ($1)
-    and (b.daily_period_start + interval '24 hours' <= $2 or b.period_end <= $2);
-$$;
-comment on function app_private.roll_over_budgets(uuid[], timestamptz) is
-  'Applies the reset_budgets rollover to the given budgets only (called by submit_request and the lifecycle functions on rows they hold locked), so a late worker never makes a request see a finished period.';
-revoke all on function app_private.roll_over_budgets(uuid[], timestamptz) from public;
+comment on function app_private.local_months_to_advance(timestamptz, timestamptz, text) is
+  'For a monthly period that ended (period_end <= t): the number of whole months (in time zone tz) to move it forward so that it contains t.';
 
 -- Budget.budgetStatus (sql/6140-budget-status.sql) computes with them as the API roles.
-grant execute on function app_private.utc_day_start(timestamptz), app_private.add_months_utc(timestamptz, integer),
-  app_private.months_to_advance(timestamptz, timestamptz) to spendgate_user, spendgate_operator, spendgate_admin;
+grant execute on function app_private.local_day_start(timestamptz, text), app_private.local_day_end(timestamptz, text),
+  app_private.add_local_months(timestamptz, integer, text), app_private.local_months_to_advance(timestamptz, timestamptz, text)
+  to spendgate_user, spendgate_operator, spendgate_admin;

@@ -1,10 +1,11 @@
--- after: 20261130020200-request-decisions
+-- after: 20261130020400-budget-time-zones
 -- Why: the job Spendgate exists for. An agent asks to make a paid call; in ONE transaction the
 -- database checks policy and budget and reserves the estimated cost, so that no number of
 -- concurrent calls can spend past a limit (seed 000; SPEC "submitRequest").
 --
 -- CONCURRENCY: every call locks, in this fixed order, the caller's users row and then the live
--- budgets that apply (the project's and the user-wide one), ordered by id, with FOR NO KEY UPDATE
+-- budgets that apply (the project's, the user-wide one, and those of the API key the call came
+-- with, each for the project or user-wide), ordered by id, with FOR NO KEY UPDATE
 -- (enough to serialise writers, and it does not block foreign-key checks of other tables that
 -- reference the user). Concurrent calls of one user therefore run their checks one after the
 -- other, each seeing the reservations of those before it; calls of different users do not wait
@@ -71,6 +72,8 @@ declare
   v_status app_public.requeststatus;
   v_hold_seconds integer;
   v_decision app_public.request_decision;
+  -- The API key the call came with (the gateway sets it); budgets of that key apply too.
+  v_api_key_id bigint := nullif(pg_catalog.current_setting('jwt.claims.api_key_id', true), '')::bigint;
   v_rate record;
   v_hit record;
   v_request app_public.requests;
@@ -121,6 +124,7 @@ begin
       select b.id from app_public.budgets b
        where b.user_id = v_user.user_id and b.deleted_at is null
          and (b.project_id is null or b.project_id = submit_request.project_id)
+         and (b.api_key_id is null or b.api_key_id = v_api_key_id)
        order by b.id
        for no key update
     ) s;
@@ -192,11 +196,11 @@ begin
   -- Budgets: per-request limit first, then daily, then monthly; of the budgets a limit refuses,
   -- the one with the least remaining decides.
   if v_reason is null and cardinality(v_budget_ids) > 0 then
-    select b.id, b.project_id, c.period, c.lim, c.used, c.resets_at into v_hit
+    select b.id, b.project_id, b.api_key_id, c.period, c.lim, c.used, c.resets_at into v_hit
       from app_public.budgets b
       cross join lateral (values
           (1, 'request', b.per_request_limit, 0::numeric, null::timestamptz),
-          (2, 'daily', b.daily_limit, b.current_daily_spending, b.daily_period_start + interval '24 hours'),
+          (2, 'daily', b.daily_limit, b.current_daily_spending, app_private.local_day_end(b.daily_period_start, b.time_zone)),
           (3, 'monthly', b.monthly_limit, b.current_monthly_spending, b.period_end)
         ) c(rank, period, lim, used, resets_at)
      where b.id = any (v_budget_ids) and c.used + v_cost > c.lim
@@ -205,7 +209,7 @@ begin
     if found then
       v_reason := case v_hit.period when 'request' then 'per_request_limit_exceeded'
                                     when 'daily' then 'budget_daily_exceeded' else 'budget_monthly_exceeded' end;
-      v_decision := row('budget', v_hit.id, null, v_hit.project_id, null, v_hit.period, v_hit.lim,
+      v_decision := row('budget', v_hit.id, null, v_hit.project_id, v_hit.api_key_id, v_hit.period, v_hit.lim,
         case when v_hit.period = 'request' then null else v_hit.used end, v_cost, v_hit.resets_at, null);
     end if;
   end if;

@@ -1,4 +1,4 @@
--- after: 20261130020200-request-decisions
+-- after: 20261130020400-budget-time-zones
 -- Why: after submitRequest a request moves through its life cycle, and each move must put the
 -- reserved money where it belongs (ledger: 20261122003000). approve_request and start_request,
 -- which move no money, and lock_request_for are in sql/3300-request-lifecycle.sql.

@@ -1,4 +1,4 @@
--- after: 20261130020200-request-decisions
+-- after: 20261130020400-budget-time-zones
 -- Why: users top up their balance with payments (on-chain or otherwise): record_payment records
 -- one, pending until an operator completes it (sql/3400-payment-operations.sql). Amounts are
 -- numeric(20,8): exact decimals end to end (GraphQL BigFloat strings). Balances are kept in one

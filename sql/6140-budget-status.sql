@@ -1,8 +1,9 @@
--- after: 20261130020200-request-decisions
+-- after: 20261130020400-budget-time-zones
 -- Why: clients (dashboards, agents deciding whether to even try) want "how much is left" without
 -- redoing the arithmetic: Budget.budgetStatus. Computed from the row as it would be after a
 -- pending reset (a day or period that ended but was not reset yet shows as restarted), so the
--- answer does not depend on when the worker last ran. It also shows the live holds (outstanding
+-- answer does not depend on when the worker last ran. Days and months are those of the budget's
+-- time zone. It also shows the live holds (outstanding
 -- requests holding the budget, and when the first of them expires) and the next reset.
 
 create or replace function app_public.budgets_budget_status(b app_public.budgets) returns app_public.budget_status
@@ -15,12 +16,12 @@ as $$
     d.resets_at, m.resets_at,
     h.live_holds, h.next_expiry, least(d.resets_at, m.resets_at)
   from
-    (select case when b.daily_period_start + interval '24 hours' <= now() then b.reserved_spending
+    (select case when app_private.local_day_end(b.daily_period_start, b.time_zone) <= now() then b.reserved_spending
                  else b.current_daily_spending end as spent,
-            app_private.utc_day_start(now()) + interval '24 hours' as resets_at) d,
+            app_private.local_day_end(app_private.local_day_start(now(), b.time_zone), b.time_zone) as resets_at) d,
     (select case when b.period_end <= now() then b.reserved_spending else b.current_monthly_spending end as spent,
             case when b.period_end <= now()
-                 then app_private.add_months_utc(b.period_end, app_private.months_to_advance(b.period_end, now()))
+                 then app_private.add_local_months(b.period_end, app_private.local_months_to_advance(b.period_end, now(), b.time_zone), b.time_zone)
                  else b.period_end end as resets_at) m,
     (select count(*)::integer as live_holds, min(r.hold_expires_at) as next_expiry
        from app_public.requests r

@@ -1,4 +1,4 @@
--- after: 20261130020200-request-decisions
+-- after: 20261130020400-budget-time-zones
 -- Why: an agent that crashes, times out or loses its connection after submitRequest never
 -- settles, and its reservation would hold the budget forever (false "over budget" rejections).
 -- expire_holds releases every hold past its hold_expires_at in a few set-based statements; the
@@ -83,9 +83,9 @@ as $$
     -- Each live budget as of `now`, with a day or period that ended counted as restarted (as
     -- reset_budgets would leave it).
     select b.id, b.current_daily_spending, b.current_monthly_spending, b.reserved_spending,
-           case when b.daily_period_start + interval '24 hours' <= spend_consistency.now
-                then app_private.utc_day_start(spend_consistency.now) else b.daily_period_start end as day_start,
-           b.daily_period_start + interval '24 hours' <= spend_consistency.now as day_ended,
+           case when app_private.local_day_end(b.daily_period_start, b.time_zone) <= spend_consistency.now
+                then app_private.local_day_start(spend_consistency.now, b.time_zone) else b.daily_period_start end as day_start,
+           app_private.local_day_end(b.daily_period_start, b.time_zone) <= spend_consistency.now as day_ended,
            b.period_start, b.period_end <= spend_consistency.now as period_ended
       from app_public.budgets b where b.deleted_at is null
   ), budget_expected as (

@@ -186,11 +186,11 @@ test("the plan refuses names out of order, objects defined by two files, and sta
   await runMigrations(url, "up", dirs);
   const before = await fingerprint(pool);
   const original = fs.readFileSync(path.join(dirs.definitionsDir, "3100-budget-resets.sql"), "utf8");
-  const utcDayStart = original.slice(original.indexOf("create or replace function app_private.utc_day_start"), original.indexOf("comment on function app_private.utc_day_start"));
-  extra("9000-duplicate.sql", lastMigration, utcDayStart);
+  const localDayStart = original.slice(original.indexOf("create or replace function app_private.local_day_start"), original.indexOf("comment on function app_private.local_day_start"));
+  extra("9000-duplicate.sql", lastMigration, localDayStart);
   t.regex(
     await rejection(runMigrations(url, "up", dirs)),
-    /^sql\/9000-duplicate\.sql: function app_private\.utc_day_start\(timestamp with time zone\) is already defined by sql\/3100-budget-resets\.sql/,
+    /^sql\/9000-duplicate\.sql: function app_private\.local_day_start\(timestamp with time zone,text\) is already defined by sql\/3100-budget-resets\.sql/,
   );
   t.deepEqual(await fingerprint(pool), before);
 });

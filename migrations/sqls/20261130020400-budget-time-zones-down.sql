@@ -1,0 +1,1 @@
+alter table app_public.budgets drop column time_zone;

@@ -82,5 +82,7 @@ export function makePreset({ graphql, isProduction, services, authPool, plugins,
 /** @dataplan/pg's service for our pool, with our one-round-trip database access (withPgClient.ts). */
 function pgService(pool: pg.Pool): GraphileConfig.PgServiceConfiguration {
   const service = makePgService({ pool, schemas: EXPOSED_SCHEMAS, pgSettingsForIntrospection: { role: INTROSPECTION_ROLE } });
-  return { ...service, adaptor: { ...service.adaptor, createWithPgClient: () => makeWithPgClient(pool) } };
+  // The pool named by the caller wins: the read-replica router asks for one on its own pool.
+  const createWithPgClient = (settings?: { pool?: pg.Pool }) => makeWithPgClient(settings?.pool ?? pool);
+  return { ...service, adaptor: { ...service.adaptor, createWithPgClient } };
 }

@@ -28,8 +28,9 @@ const importJson = (name: string, data: object) =>
 const NOT_IMPORTED: Record<string, string[]> = {
   // Primary keys are new uuids; updated_at means "changed in Spendgate"; legacy is the envelope.
   all: ["updated_at", "legacy"],
-  // Reservations of Spendgate's own outstanding requests: zero for a legacy user.
-  users: ["user_id", "reserved_balance"],
+  // Reservations of Spendgate's own outstanding requests: zero for a legacy user. A phone number
+  // counts as verified only once verified through Spendgate (verifyPhone).
+  users: ["user_id", "reserved_balance", "phone_verified_at"],
   projects: ["project_id"],
   ai_jobs: ["job_id"],
   // Rotation bookkeeping of Spendgate's own sessions.

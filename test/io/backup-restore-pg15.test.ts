@@ -91,12 +91,17 @@ test.serial("migrations as a step of their own: a gateway with MIGRATE_ON_START=
   t.like(await behind.json(), { schema: "behind", pending: [`/${last}`] });
 
   // A migration that fails says where the backup taken before it is.
-  await sql(cluster.url("spendgate"), "alter table app_public.payments add column credited_amount numeric");
+  // Whatever the newest migration is, it changes the schema: an event trigger refuses that.
+  await sql(
+    cluster.url("spendgate"),
+    `create function public.refuse_ddl() returns event_trigger language plpgsql as $$ begin raise exception 'schema changes are refused for this test'; end $$;
+     create event trigger refuse_ddl on ddl_command_start execute function public.refuse_ddl()`,
+  );
   const { spawnProcess } = await import("../helpers/process.ts");
   const failing = spawnProcess("npm", ["run", "-s", "db:migrate"], { ...env, NODE_ENV: "production", CONFIRM_PRODUCTION_MIGRATION: "true" });
   t.is((await failing.exited).code, 1, failing.output());
-  t.regex(failing.output(), /already exists; the backup taken before it: (\S+\.dump) \(npm run db:restore -- \1 --replace-database spendgate\)/);
-  await sql(cluster.url("spendgate"), "alter table app_public.payments drop column credited_amount");
+  t.regex(failing.output(), /refused for this test; the backup taken before it: (\S+\.dump) \(npm run db:restore -- \1 --replace-database spendgate\)/);
+  await sql(cluster.url("spendgate"), "drop event trigger refuse_ddl; drop function public.refuse_ddl()");
 
   const migrated = await npm(t, ["db:migrate"], { ...env, NODE_ENV: "production", CONFIRM_PRODUCTION_MIGRATION: "true" });
   const lines = migrated.trim().split("\n");

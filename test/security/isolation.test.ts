@@ -49,6 +49,8 @@ test.after.always(async () => {
 const as = (userId: string, role: "user" | "operator" | "admin" = "user") => h.gateway.as(userId, role);
 const ownerOf = (node: Record<string, any>) => node.userId as string | undefined;
 const lcfirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);
+/** The tables users may read (their own rows); platform-wide ones are refused to them (tested below). */
+const userTables = () => model.tables.filter((table) => !PLATFORM_TABLES.has(table.table));
 
 test.serial("every app_public table is exposed with a connection, and the fixtures hold live and soft-deleted rows of alice and bob in each", async (t) => {
   t.deepEqual(model.unexposed, [], "tables without a root connection: decide whether the API should offer them");
@@ -74,7 +76,7 @@ test.serial("every app_public table is exposed with a connection, and the fixtur
 });
 
 test.serial("alice reads through every root connection exactly her own visible rows, with every scalar field and a matching totalCount", async (t) => {
-  for (const table of model.tables) {
+  for (const table of userTables()) {
     const response = await h.gateway.graphql(`{ ${table.connection} { totalCount nodes { ${table.scalarFields.join(" ")} } } }`, {}, await as(ALICE));
     t.is(response.status, 200, table.connection);
     t.is(response.body.errors, undefined, `${table.connection}: ${JSON.stringify(response.body.errors)}`);
@@ -89,7 +91,7 @@ test.serial("alice reads through every root connection exactly her own visible r
 
 test.serial("another user's rows (live or soft-deleted) are null for alice by node(id:), by <type>ById and by primary-key lookup; her own live rows are found", async (t) => {
   let foreign = 0;
-  for (const table of model.tables) {
+  for (const table of userTables()) {
     const visible = new Set(await expectedKeys(h.db.ownerPool, table, { kind: "user", userId: ALICE }));
     const pkArgs = table.pk.map((pk, i) => `${pk.field}: $k${i}`).join(", ");
     const varDefs = table.pk.map((pk, i) => {
@@ -145,7 +147,7 @@ test.serial("nested relations from alice's own rows (two levels, both directions
   }
   let nestedSeen = 0;
   const relationsWalked = new Set<string>();
-  for (const table of model.tables) {
+  for (const table of userTables()) {
     const response = await h.gateway.graphql(`{ ${table.connection} { nodes { ${selection(table.typeName, 2)} } } }`, {}, await as(ALICE));
     t.is(response.status, 200);
     t.is(response.body.errors, undefined, `${table.connection}: ${JSON.stringify(response.body.errors)}`);
@@ -172,7 +174,7 @@ test.serial("nested relations from alice's own rows (two levels, both directions
 
 test.serial("aggregates and groupedAggregates count and sum only alice's visible rows", async (t) => {
   let checked = 0;
-  for (const table of model.tables) {
+  for (const table of userTables()) {
     const aggregatesField = table.connectionType.fields!.find((f) => f.name === "aggregates");
     const groupedField = table.connectionType.fields!.find((f) => f.name === "groupedAggregates");
     if (!aggregatesField && !groupedField) continue;
@@ -406,6 +408,22 @@ test.serial("control: alice can update and soft-delete her own project by primar
 });
 
 // ---------------------------------------------------------------------------------------------
+test.serial("platform-wide tables are refused to users: the connection and every lookup answer SGDNY, never a row", async (t) => {
+  const platform = model.tables.filter((table) => PLATFORM_TABLES.has(table.table));
+  t.true(platform.length > 0);
+  for (const table of platform) {
+    const listed = await h.gateway.graphql(`{ ${table.connection} { totalCount nodes { ${table.scalarFields.join(" ")} } } }`, {}, await as(ALICE));
+    t.falsy(listed.body.data?.[table.connection], table.connection);
+    t.deepEqual(listed.body.errors.map((e: any) => e.extensions.code), ["SGDNY"], table.connection);
+    for (const row of allRows.get(table.typeName)!) {
+      const args = table.pk.map((pk) => `${pk.field}: ${JSON.stringify(row[pk.field])}`).join(", ");
+      const found = await h.gateway.graphql(`{ lookup: ${table.lookup}(${args}) { ${table.pk[0]!.field} } }`, {}, await as(ALICE));
+      t.falsy(found.body.data?.lookup, `${table.lookup}: no row for a user`);
+      t.deepEqual(found.body.errors?.map((e: any) => e.extensions.code), ["SGDNY"], table.lookup);
+    }
+  }
+});
+
 // Anonymous, operators, admins
 
 test.serial("anonymous requests see no private row: every connection is refused with SGDNY or empty, and every node lookup is null", async (t) => {

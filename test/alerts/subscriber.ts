@@ -54,7 +54,8 @@ export function subscribe(gatewayUrl: string, connectionParams: Record<string, s
 /** Waits until the gateway's listening connection has run `LISTEN "<channel>"` (or UNLISTEN). */
 export async function listening(db: TestDatabase, channel: string, command: "LISTEN" | "UNLISTEN" = "LISTEN"): Promise<void> {
   const statement = `${command} "${channel}"`;
-  for (let i = 0; i < 500; i++) {
+  // Up to 30 s: the first subscription of a gateway opens its listening connection first.
+  for (let i = 0; i < 3000; i++) {
     const { rowCount } = await db.ownerPool.query(
       "select 1 from pg_stat_activity where datname = current_database() and query = $1 and state = 'idle'",
       [statement],

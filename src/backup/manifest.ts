@@ -21,15 +21,18 @@ export interface BackupManifest {
   sha256: string;
 }
 
-/** `spendgate-<database>-<UTC timestamp>`: sorts by time, and says what it is. */
+/**
+ * `spendgate-<database>-<UTC time to the millisecond>`: sorts by time, says what it is, and two
+ * backups in a row (the one before a failed migration, then the retry's) get different names.
+ */
 export function backupName(database: string, now: Date): string {
-  return `spendgate-${database}-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+  return `spendgate-${database}-${now.toISOString().replace(/[-:]/g, "")}`;
 }
 
-/** Refuses to overwrite an existing backup (two backups within the same second). */
+/** Refuses to overwrite an existing backup (two backups within the same millisecond). */
 export async function assertNewBackupPath(file: string): Promise<void> {
   const exists = await fs.access(file).then(() => true, () => false);
-  if (exists) throw new Error(`${file} already exists: a backup was taken this very second; try again`);
+  if (exists) throw new Error(`${file} already exists: a backup was taken this very millisecond; try again`);
 }
 
 export async function sha256Of(file: string): Promise<string> {

@@ -32,5 +32,5 @@ test("backups older than the retention period are deleted with their manifests, 
 });
 
 test("backup names sort by time and say which database", (t) => {
-  t.is(backupName("spendgate", new Date("2026-11-30T01:02:03.456Z")), "spendgate-spendgate-20261130T010203Z");
+  t.is(backupName("spendgate", new Date("2026-11-30T01:02:03.456Z")), "spendgate-spendgate-20261130T010203.456Z");
 });

@@ -42,7 +42,7 @@ test.serial("a database written through the API is backed up with pg_dump, lost 
     restoreArgs: ["--replace-database", "spendgate"],
   });
   const [dump] = (await fs.readdir(env.BACKUP_DIR)).filter((name) => name.endsWith(".dump"));
-  t.regex(dump!, /^spendgate-spendgate-\d{8}T\d{6}Z\.dump$/);
+  t.regex(dump!, /^spendgate-spendgate-\d{8}T\d{6}\.\d{3}Z\.dump$/);
   const manifest = JSON.parse(await fs.readFile(path.join(env.BACKUP_DIR, `${dump}.json`), "utf8"));
   t.like(manifest, { kind: "logical", database: "spendgate", serverVersion: (await sql(cluster.url(), "show server_version")).rows[0].server_version });
 });

@@ -83,16 +83,25 @@ grant execute on function app_private.record_api_key_usage(bigint[], bigint[], t
 -- deletion of a session or an API key) notifies spendgate_credentials with the user's id, from
 -- the database itself, so a change made by a job, by SQL or by another instance counts too. The
 -- notification goes out at commit; every gateway instance listens and forgets that user's entries.
+-- It reaches them a moment later; the instance whose API request made the change must not wait
+-- for it (the client's next request may come back to it first), so inside an API request
+-- (jwt.claims.role is set) the trigger also tells the request's own connection, by a notice with
+-- code SGCRD naming the user, and that instance forgets the user when the transaction commits.
 create or replace function app_private.tg__credentials_changed() returns trigger
   language plpgsql volatile
 as $$
+declare
+  changed_user uuid := case when tg_op = 'DELETE' then old.user_id else new.user_id end;
 begin
-  perform pg_catalog.pg_notify('spendgate_credentials', (case when tg_op = 'DELETE' then old.user_id else new.user_id end)::text);
+  perform pg_catalog.pg_notify('spendgate_credentials', changed_user::text);
+  if coalesce(current_setting('jwt.claims.role', true), '') <> '' then
+    raise notice 'credentials of user % changed', changed_user using errcode = 'SGCRD', detail = changed_user::text;
+  end if;
   return null;
 end;
 $$;
 comment on function app_private.tg__credentials_changed() is
-  'Trigger on users, sessions and api_keys: notifies spendgate_credentials with the user id whose cached credentials must be forgotten.';
+  'Trigger on users, sessions and api_keys: notifies spendgate_credentials with the user id whose cached credentials must be forgotten (and, inside an API request, tells its connection by a notice SGCRD).';
 revoke all on function app_private.tg__credentials_changed() from public;
 
 create or replace trigger _900_credentials_changed after update of role, account_status, deleted_at or delete on app_public.users

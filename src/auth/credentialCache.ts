@@ -6,6 +6,11 @@
 // instance listens (src/database/listen.ts) and drops that user's entries. Expiry needs no
 // notification: each entry keeps the session's or key's expiry and is checked against the clock.
 //
+// A notification reaches the other instances a moment after the commit (milliseconds on one
+// network, the time PostgreSQL takes to hand it to each listening connection): a request that an
+// instance answers from memory inside that moment still sees the old state. Closing it would take
+// a database check on every request, the round trip this cache exists to save.
+//
 // Correctness comes before hits: while the LISTEN connection is down nothing is cached or served
 // from the cache (a missed notification cannot leave a revoked credential usable), everything is
 // forgotten when it comes back, and an answer read while an invalidation arrived is not stored.
@@ -36,8 +41,12 @@ export interface ApiKeyState {
 export interface CredentialStore {
   account(userId: string, sessionId: string | undefined): Promise<AccountState | undefined>;
   apiKey(keyHash: string): Promise<ApiKeyState | undefined>;
-  /** Entries served from memory and answers read from the database, since start. */
-  stats(): { hits: number; misses: number };
+  /** Entries served from memory, answers read from the database, and notifications received, since start. */
+  stats(): { hits: number; misses: number; invalidations: number };
+  /** Forgets the user's entries now: this instance's own request changed them and has committed. */
+  forget(userId: string): void;
+  /** Resolves when this instance next forgets the user's entries (a notification, or forget()). */
+  forgotten(userId: string): Promise<void>;
   /** Resolves once the LISTEN connection is in place (at once when there is no cache). */
   listening(): Promise<void>;
   close(): Promise<void>;
@@ -64,6 +73,8 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
   let generation = 0;
   let hits = 0;
   let misses = 0;
+  let invalidations = 0;
+  const waiters = new Map<string, Array<() => void>>();
 
   const forget = (key: string) => {
     const entry = entries.get(key);
@@ -77,6 +88,8 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
     generation++;
     for (const key of keysByUser.get(userId) ?? []) entries.delete(key);
     keysByUser.delete(userId);
+    for (const resolve of waiters.get(userId) ?? []) resolve();
+    waiters.delete(userId);
   };
   const forgetAll = () => {
     generation++;
@@ -90,7 +103,10 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
       ? listen({
           url: listenUrl,
           channel: CREDENTIALS_CHANNEL,
-          onNotification: forgetUser,
+          onNotification(userId) {
+            invalidations++;
+            forgetUser(userId);
+          },
           onListening(listening) {
             forgetAll();
             if (listening) firstListen.resolve();
@@ -146,7 +162,13 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
       if (state?.key_status === "active" && state.expires_at && state.expires_at.getTime() <= now()) return { ...state, key_status: "expired" };
       return state;
     },
-    stats: () => ({ hits, misses }),
+    stats: () => ({ hits, misses, invalidations }),
+    forget: forgetUser,
+    forgotten(userId) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      waiters.set(userId, [...(waiters.get(userId) ?? []), resolve]);
+      return promise;
+    },
     listening: () => firstListen.promise,
     async close() {
       await listener?.close();

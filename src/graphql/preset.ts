@@ -44,13 +44,15 @@ export interface PresetOptions {
   authPool: pg.Pool;
   plugins: GraphileConfig.Plugin[];
   log: Logger;
+  /** Told, after commit, of each user whose credentials a request's transaction changed. */
+  onCredentialsChanged?: (userId: string) => void;
 }
 
-export function makePreset({ graphql, isProduction, services, authPool, plugins, log }: PresetOptions): GraphileConfig.Preset {
+export function makePreset({ graphql, isProduction, services, authPool, plugins, log, onCredentialsChanged }: PresetOptions): GraphileConfig.Preset {
   return {
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset, PgAggregatesPreset],
     plugins,
-    pgServices: [pgService(authPool)],
+    pgServices: [pgService(authPool, onCredentialsChanged)],
     grafserv: {
       graphqlPath: "/graphql",
       graphiql: graphql.graphiql,
@@ -80,9 +82,9 @@ export function makePreset({ graphql, isProduction, services, authPool, plugins,
 }
 
 /** @dataplan/pg's service for our pool, with our one-round-trip database access (withPgClient.ts). */
-function pgService(pool: pg.Pool): GraphileConfig.PgServiceConfiguration {
+function pgService(pool: pg.Pool, onCredentialsChanged: PresetOptions["onCredentialsChanged"]): GraphileConfig.PgServiceConfiguration {
   const service = makePgService({ pool, schemas: EXPOSED_SCHEMAS, pgSettingsForIntrospection: { role: INTROSPECTION_ROLE } });
   // The pool named by the caller wins: the read-replica router asks for one on its own pool.
-  const createWithPgClient = (settings?: { pool?: pg.Pool }) => makeWithPgClient(settings?.pool ?? pool);
+  const createWithPgClient = (settings?: { pool?: pg.Pool }) => makeWithPgClient(settings?.pool ?? pool, onCredentialsChanged);
   return { ...service, adaptor: { ...service.adaptor, createWithPgClient } };
 }

@@ -9,6 +9,10 @@
 // The settings statement is prepared once per connection (one per number of settings), and
 // queries that @dataplan/pg names are prepared statements kept in a small LRU per connection, as
 // in @dataplan/pg.
+// A statement that changes someone's credentials (logout, revocation, suspension, role) gets a
+// notice SGCRD naming the user (sql/2200-request-authentication.sql); once its transaction has
+// committed, `onCredentialsChanged` tells this instance's credential cache, before the answer
+// leaves, so the client's next request here cannot be answered from a stale entry.
 import type { PgClientQuery, PgClientResult } from "postgraphile/@dataplan/pg";
 import type { NodePostgresPgClient } from "postgraphile/adaptors/pg";
 import type pg from "pg";
@@ -49,9 +53,14 @@ type PooledConnection = pg.PoolClient & {
 /** Transaction state shared by a connection's client and its nested transaction clients. */
 interface Transaction {
   state: "none" | "pending" | "open";
+  /** Users whose credentials the open transaction changed (notices SGCRD), told at commit. */
+  credentialsChanged: Set<string>;
 }
 
-export function makeWithPgClient(pool: pg.Pool): WithPgClient {
+const CREDENTIALS_CHANGED = "SGCRD";
+type CredentialsChanged = (userId: string) => void;
+
+export function makeWithPgClient(pool: pg.Pool, onCredentialsChanged: CredentialsChanged = () => {}): WithPgClient {
   const withPgClient = async <T>(pgSettings: Record<string, string | undefined> | null, callback: (client: NodePostgresPgClient) => T | Promise<T>): Promise<T> => {
     const raw: PooledConnection = await pool.connect();
     if (!raw.spendgatePrepared) {
@@ -60,7 +69,7 @@ export function makeWithPgClient(pool: pg.Pool): WithPgClient {
       raw.query("set jit_optimize_above_cost = -1").catch(() => {});
     }
     try {
-      return await callback(new SettingsClient(raw, settingsStatement(pgSettings), { state: "none" }, 0));
+      return await callback(new SettingsClient(raw, settingsStatement(pgSettings), { state: "none", credentialsChanged: new Set() }, 0, onCredentialsChanged));
     } finally {
       raw.release();
     }
@@ -74,12 +83,18 @@ class SettingsClient implements NodePostgresPgClient {
   private readonly settings: PreambleStatement | undefined;
   private readonly transaction: Transaction;
   private readonly depth: number;
+  private readonly onCredentialsChanged: CredentialsChanged;
 
-  constructor(raw: PooledConnection, settings: PreambleStatement | undefined, transaction: Transaction, depth: number) {
+  constructor(raw: PooledConnection, settings: PreambleStatement | undefined, transaction: Transaction, depth: number, onCredentialsChanged: CredentialsChanged) {
     this.rawClient = this.raw = raw;
     this.settings = settings;
     this.transaction = transaction;
     this.depth = depth;
+    this.onCredentialsChanged = onCredentialsChanged;
+  }
+
+  private nested(depth: number): this {
+    return new SettingsClient(this.raw, this.settings, this.transaction, depth, this.onCredentialsChanged) as this;
   }
 
   async query<TData>({ text, values, arrayMode, name }: PgClientQuery): Promise<PgClientResult<TData>> {
@@ -95,6 +110,12 @@ class SettingsClient implements NodePostgresPgClient {
         preamble.length === 0
           ? await this.raw.query(config)
           : await new Promise((resolve, reject) => this.raw.query(new PipelinedQuery(preamble, config) as never, (error: Error | null, res: pg.QueryResult) => (error ? reject(error) : resolve(res))));
+      for (const notice of notices ?? NO_NOTICES) {
+        if (notice.code !== CREDENTIALS_CHANGED || !notice.detail) continue;
+        // Outside a transaction the statement has committed by now.
+        if (isOpen(this.transaction)) this.transaction.credentialsChanged.add(notice.detail);
+        else this.onCredentialsChanged(notice.detail);
+      }
       return { rows: result.rows as TData[], rowCount: result.rowCount, notices: notices ?? NO_NOTICES };
     } finally {
       this.raw.removeListener("notice", onNotice);
@@ -106,14 +127,18 @@ class SettingsClient implements NodePostgresPgClient {
     // `begin` waits for the first statement and rides in its batch (query() below).
     this.transaction.state = "pending";
     try {
-      const result = await callback(new SettingsClient(this.raw, this.settings, this.transaction, 1) as this);
-      if (isOpen(this.transaction)) await this.raw.query("commit");
+      const result = await callback(this.nested(1));
+      if (isOpen(this.transaction)) {
+        await this.raw.query("commit");
+        for (const userId of this.transaction.credentialsChanged) this.onCredentialsChanged(userId);
+      }
       return result;
     } catch (error) {
       if (isOpen(this.transaction)) await this.raw.query("rollback").catch(() => {});
       throw error;
     } finally {
       this.transaction.state = "none";
+      this.transaction.credentialsChanged.clear();
     }
   }
 
@@ -121,7 +146,7 @@ class SettingsClient implements NodePostgresPgClient {
     const name = `tx${this.depth}`;
     await this.query({ text: `savepoint ${name}` });
     try {
-      const result = await callback(new SettingsClient(this.raw, this.settings, this.transaction, this.depth + 1) as this);
+      const result = await callback(this.nested(this.depth + 1));
       await this.raw.query(`release savepoint ${name}`);
       return result;
     } catch (error) {

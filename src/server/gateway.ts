@@ -114,6 +114,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
       authPool,
       plugins: [...(await loadPlugins()), ...(replicas ? [replicas.plugin] : [])],
       log,
+      onCredentialsChanged: credentials.forget,
     }),
   );
   const server = http.createServer(app);

@@ -85,6 +85,15 @@ export function createMetrics(pools: Record<string, pg.Pool>, credentials?: Pick
         this.inc({ source: "database" }, misses);
       },
     });
+    new client.Counter({
+      name: "spendgate_credential_invalidations_total",
+      help: "Notifications on spendgate_credentials that made this process forget a user's cached credential checks.",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(credentials.stats().invalidations);
+      },
+    });
   }
 
   const requests = new client.Counter({

@@ -6,6 +6,7 @@ import test from "ava";
 import pg from "pg";
 import { makeWithPgClient } from "../../src/graphql/withPgClient.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { createUser, fakeHash } from "../helpers/fixtures.ts";
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -113,4 +114,30 @@ test.serial("a transaction that fails rolls back everything it did, nested savep
   );
   const { rows } = await db.ownerPool.query("select n from test_tx order by n");
   t.deepEqual(rows, [{ n: 3 }]);
+});
+
+test.serial("a transaction that changes someone's credentials names the user after it commits, and not when it rolls back", async (t) => {
+  const userId = await createUser(db.ownerPool);
+  const session = async () => (await db.ownerPool.query<{ id: string }>("select app_private.create_session($1, $2, '1 day') as id", [userId, fakeHash()])).rows[0]!.id;
+  const told: string[] = [];
+  const run = makeWithPgClient(pool, (changed) => told.push(changed));
+  const asUser = (sessionId: string) => ({ role: "spendgate_user", "jwt.claims.role": "user", "jwt.claims.user_id": userId, "jwt.claims.session_id": sessionId });
+
+  const rolledBack = await session();
+  await t.throwsAsync(
+    run(asUser(rolledBack), (client) =>
+      client.withTransaction(async (tx) => {
+        await tx.query({ text: "select app_public.logout()" });
+        t.deepEqual(told, [], "nothing is told before the commit");
+        throw new Error("the mutation fails after logging out");
+      }),
+    ),
+    { message: "the mutation fails after logging out" },
+  );
+  t.deepEqual(told, []);
+
+  await run(asUser(await session()), (client) => client.withTransaction((tx) => tx.query({ text: "select app_public.logout()" })));
+  t.deepEqual(told, [userId]);
+  await run(asUser(await session()), (client) => client.query({ text: "select app_public.logout()" }));
+  t.deepEqual(told, [userId, userId], "a statement outside a transaction has committed when it returns");
 });

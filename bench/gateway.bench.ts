@@ -11,7 +11,8 @@
 // PostgreSQL backends serving it) and Node CPU time per request; pgbench runs the point
 // lookup's SQL in PostGraphile's transaction shape as the floor. Before measuring, the three
 // servers must return the same data. BENCH_SECONDS per round, BENCH_ROUNDS rounds,
-// BENCH_CONNECTIONS concurrent connections; its own database on BENCH_DATABASE_URL.
+// BENCH_CONNECTIONS concurrent connections, BENCH_SCENARIOS (comma-separated name prefixes, e.g.
+// `point,bad`) to run only some; its own database on BENCH_DATABASE_URL.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -44,9 +45,16 @@ interface Scenario {
   badToken?: boolean;
 }
 
+const POINT_LOOKUP = "point lookup: own user row";
+const CHOSEN = process.env.BENCH_SCENARIOS?.split(",").map((prefix) => prefix.trim());
+
 function scenarios(userId: string): Scenario[] {
+  return allScenarios(userId).filter((scenario) => !CHOSEN || CHOSEN.some((prefix) => scenario.name.startsWith(prefix)));
+}
+
+function allScenarios(userId: string): Scenario[] {
   return [
-    { name: "point lookup: own user row", expect: 200, query: `{ user(userId: "${userId}") { userId tier totalSpending availableBalance } }` },
+    { name: POINT_LOOKUP, expect: 200, query: `{ user(userId: "${userId}") { userId tier totalSpending availableBalance } }` },
     {
       name: "own 20 latest requests with their project",
       expect: 200,
@@ -125,7 +133,7 @@ async function main() {
     const all = scenarios(userId);
     for (const scenario of all) {
       // The cluster (every core) is measured on the point lookup only.
-      const contenders = servers.filter((server) => !(scenario.badToken && server.kind === "plain-anonymous") && (server.kind !== CLUSTER || scenario === all[0]));
+      const contenders = servers.filter((server) => !(scenario.badToken && server.kind === "plain-anonymous") && (server.kind !== CLUSTER || scenario.name === POINT_LOOKUP));
       // Same answers everywhere before anything is measured.
       const answers = await Promise.all(contenders.map(async (server) => {
         const request = requestFor(scenario, server);
@@ -162,7 +170,7 @@ commit;
     console.log(`Data: ${counts.users} users, ${counts.projects} projects, ${counts.budgets} budgets, ${counts.requests} requests (set-up ${fmt(setupSeconds, 1)} s). Same answers from all servers, checked first.\n`);
     console.log("| scenario | server | req/s | p50 / p99 ms | DB ms/req | Node CPU ms/req | req/s vs plain-auth | req/s vs anonymous |");
     console.log("|---|---|---|---|---|---|---|---|");
-    for (const scenario of scenarios(userId)) {
+    for (const scenario of all) {
       const auth = results.get(`${scenario.name}/plain-auth`)!;
       const anonymous = results.get(`${scenario.name}/plain-anonymous`);
       for (const kind of [...KINDS, CLUSTER]) {

@@ -34,7 +34,9 @@ export interface ServerEnv {
 
 export async function startServer(kind: ServerKind, env: ServerEnv): Promise<Server> {
   if (kind === "gateway-cluster") return startCluster(env);
-  const child = spawn(process.execPath, [path.join(HERE, "server.ts")], {
+  // BENCH_CPU_PROFILE_DIR: each server writes a V8 CPU profile there when it stops (bench/cpuProfile.ts reads it).
+  const profile = process.env.BENCH_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROFILE_DIR, kind)}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(HERE, "server.ts")], {
     stdio: ["ignore", "ignore", "pipe"],
     env: {
       ...process.env,

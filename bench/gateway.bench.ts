@@ -168,15 +168,15 @@ commit;
 
     console.log(`\n## The gateway vs plain PostGraphile, per process (${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s, medians)\n`);
     console.log(`Data: ${counts.users} users, ${counts.projects} projects, ${counts.budgets} budgets, ${counts.requests} requests (set-up ${fmt(setupSeconds, 1)} s). Same answers from all servers, checked first.\n`);
-    console.log("| scenario | server | req/s | p50 / p99 ms | DB ms/req | Node CPU ms/req | req/s vs plain-auth | req/s vs anonymous |");
-    console.log("|---|---|---|---|---|---|---|---|");
+    console.log("| scenario | server | req/s | p50 / p99 ms | DB ms/req | Node CPU ms/req | load generator CPU ms/req | req/s vs plain-auth | req/s vs anonymous |");
+    console.log("|---|---|---|---|---|---|---|---|---|");
     for (const scenario of all) {
       const auth = results.get(`${scenario.name}/plain-auth`)!;
       const anonymous = results.get(`${scenario.name}/plain-anonymous`);
       for (const kind of [...KINDS, CLUSTER]) {
         const m = results.get(`${scenario.name}/${kind}`);
         if (!m) continue;
-        console.log(`| ${scenario.name} | ${kind} | ${fmt(m.rps, 0)} | ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} | ${fmt(m.dbMs, 3)} | ${fmt(m.nodeMs, 3)} | ${fmt(m.rps / auth.rps, 2)} | ${anonymous ? fmt(m.rps / anonymous.rps, 2) : "-"} |`);
+        console.log(`| ${scenario.name} | ${kind} | ${fmt(m.rps, 0)} | ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} | ${fmt(m.dbMs, 3)} | ${fmt(m.nodeMs, 3)} | ${fmt(m.loadgenMs, 3)} | ${fmt(m.rps / auth.rps, 2)} | ${anonymous ? fmt(m.rps / anonymous.rps, 2) : "-"} |`);
       }
     }
     console.log(`\npgbench, point lookup SQL in PostGraphile's transaction shape (begin, set_config, select, commit), ${CONNECTIONS} clients: ${fmt(lookup.tps, 0)} tx/s, p50 ${fmt(lookup.p50, 2)} ms, p99 ${fmt(lookup.p99, 2)} ms.`);

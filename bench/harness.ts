@@ -134,6 +134,7 @@ interface LoadFigures {
   p50: number;
   p99: number;
   statuses: Record<string, number>;
+  cpuMs: number;
 }
 
 /** Runs autocannon in its own process against `url` + request, `connections` at a time. */
@@ -186,6 +187,8 @@ export interface Measurement {
   dbMs: number;
   /** Node CPU time of the server process per request, ms. */
   nodeMs: number;
+  /** CPU time of the load generator per request, ms: what the load itself takes of the machine. */
+  loadgenMs: number;
 }
 
 /**
@@ -205,7 +208,7 @@ export async function measure(server: Server, request: Request, connections: num
   }
   let dbMs = 0;
   for (const [pid, after] of dbAfter) dbMs += after - (dbBefore.get(pid) ?? 0);
-  return { rps: requests / seconds, p50: figures.p50, p99: figures.p99, requests, dbMs: dbMs / requests, nodeMs: (nodeAfter - nodeBefore) / requests };
+  return { rps: requests / seconds, p50: figures.p50, p99: figures.p99, requests, dbMs: dbMs / requests, nodeMs: (nodeAfter - nodeBefore) / requests, loadgenMs: figures.cpuMs / requests };
 }
 
 /** Medians of several rounds' figures, field by field. */
@@ -218,5 +221,6 @@ export function median(rounds: Measurement[]): Measurement {
     requests: rounds.reduce((sum, r) => sum + r.requests, 0),
     dbMs: mid(rounds.map((r) => r.dbMs)),
     nodeMs: mid(rounds.map((r) => r.nodeMs)),
+    loadgenMs: mid(rounds.map((r) => r.loadgenMs)),
   };
 }

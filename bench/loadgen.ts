@@ -13,6 +13,7 @@ interface Options {
 }
 
 const options = JSON.parse(process.argv[2]!) as Options;
+const cpuBefore = process.cpuUsage();
 const result = await autocannon({
   url: options.url,
   connections: options.connections,
@@ -30,5 +31,7 @@ const figures = {
   p50: result.latency.p50,
   p99: result.latency.p99,
   statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count])),
+  /** This process's own CPU time during the load (ms): the share of the machine the load itself took. */
+  cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpuBefore)),
 };
 process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -47,7 +47,7 @@ export function createAuthenticate({ tokens, credentials, usage }: Authenticator
     if (TOKEN_ROLES.indexOf(claims.role) > TOKEN_ROLES.indexOf(account.role)) {
       throw new AuthError("FORBIDDEN_ROLE", `the token names role ${claims.role}, which this user does not have`);
     }
-    return { role: API_ROLE[claims.role], userId: claims.userId, sessionId: claims.sessionId };
+    return { role: API_ROLE[claims.role], userId: claims.userId, sessionId: claims.sessionId, acceptedUntil: claims.acceptedUntil };
   }
 
   async function fromApiKey(header: string | string[]): Promise<Identity> {
@@ -58,7 +58,7 @@ export function createAuthenticate({ tokens, credentials, usage }: Authenticator
     if (key.key_status !== "active") throw new AuthError("REVOKED_API_KEY", "this API key has been revoked");
     assertActive(key.account_status);
     usage.record(key.api_key_id);
-    return { role: API_ROLE[key.role], userId: key.user_id, apiKeyId: key.api_key_id };
+    return { role: API_ROLE[key.role], userId: key.user_id, apiKeyId: key.api_key_id, ...(key.expires_at && { acceptedUntil: key.expires_at.getTime() }) };
   }
 }
 

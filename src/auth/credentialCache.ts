@@ -45,8 +45,8 @@ export interface CredentialStore {
   stats(): { hits: number; misses: number; invalidations: number };
   /** Forgets the user's entries now: this instance's own request changed them and has committed. */
   forget(userId: string): void;
-  /** Resolves when this instance next forgets the user's entries (a notification, or forget()). */
-  forgotten(userId: string): Promise<void>;
+  /** Resolves when this instance next forgets the user's entries (a notification, or forget()); an aborted signal stops waiting. */
+  forgotten(userId: string, signal?: AbortSignal): Promise<void>;
   /** Resolves once the LISTEN connection is in place (at once when there is no cache). */
   listening(): Promise<void>;
   close(): Promise<void>;
@@ -164,9 +164,14 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
     },
     stats: () => ({ hits, misses, invalidations }),
     forget: forgetUser,
-    forgotten(userId) {
+    forgotten(userId, signal) {
       const { promise, resolve } = Promise.withResolvers<void>();
       waiters.set(userId, [...(waiters.get(userId) ?? []), resolve]);
+      signal?.addEventListener("abort", () => {
+        const rest = waiters.get(userId)?.filter((waiter) => waiter !== resolve) ?? [];
+        if (rest.length > 0) waiters.set(userId, rest);
+        else waiters.delete(userId);
+      }, { once: true });
       return promise;
     },
     listening: () => firstListen.promise,

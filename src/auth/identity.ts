@@ -13,6 +13,8 @@ export interface Identity {
   apiKeyId?: string;
   /** Admins only: soft-deleted rows become visible (X-Include-Deleted: true). */
   includeDeleted?: boolean;
+  /** When the credential stops being accepted (ms since the epoch): a token's expiry, an API key's; none when it does not expire. */
+  acceptedUntil?: number;
 }
 
 export const ANONYMOUS: Identity = Object.freeze({ role: "spendgate_anonymous" });

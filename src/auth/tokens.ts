@@ -18,11 +18,16 @@ export interface AccessClaims {
   sessionId?: string;
 }
 
+/** Verified claims, with the instant (ms) after which the token is no longer accepted (exp + tolerance). */
+export interface VerifiedClaims extends AccessClaims {
+  acceptedUntil: number;
+}
+
 export interface TokenService {
   /** Lifetime of refresh tokens (sessions), in seconds. */
   readonly refreshTokenTtlS: number;
   sign(claims: AccessClaims): Promise<{ token: string; expiresAt: Date }>;
-  verify(token: string): Promise<AccessClaims>;
+  verify(token: string): Promise<VerifiedClaims>;
 }
 
 export function createTokenService(config: JwtConfig, secret: Uint8Array): TokenService {
@@ -76,14 +81,14 @@ function decodeHeaderAlg(token: string): unknown {
   }
 }
 
-function claimsFrom(payload: JWTPayload): AccessClaims {
-  const { sub, role, sid } = payload as JWTPayload & { role?: unknown; sid?: unknown };
+function claimsFrom(payload: JWTPayload): VerifiedClaims {
+  const { sub, role, sid, exp } = payload as JWTPayload & { role?: unknown; sid?: unknown };
   if (typeof sub !== "string" || !UUID.test(sub)) throw new AuthError("INVALID_TOKEN", "token subject (sub) must be a user id (uuid)");
   if (typeof role !== "string" || !(TOKEN_ROLES as readonly string[]).includes(role)) {
     throw new AuthError("INVALID_TOKEN", `token role must be one of ${TOKEN_ROLES.join(", ")}`);
   }
   if (sid !== undefined && (typeof sid !== "string" || !UUID.test(sid))) throw new AuthError("INVALID_TOKEN", "token session id (sid) must be a uuid");
-  return { userId: sub, role: role as TokenRole, sessionId: sid as string | undefined };
+  return { userId: sub, role: role as TokenRole, sessionId: sid as string | undefined, acceptedUntil: (exp! + CLOCK_TOLERANCE_S) * 1000 };
 }
 
 function toAuthError(error: unknown): AuthError {

@@ -4,10 +4,12 @@
 // jwt.claims.* settings are what RLS policies read through app_public.current_user_id().
 // WebSocket operations (subscriptions) pass no Express middleware: their credentials come from
 // the graphql-ws connectionParams (`authorization` or `x-api-key`, as the HTTP headers) and are
-// checked here by the same authenticator, on every subscribe.
+// checked here by the same authenticator, on every subscribe, and watched for as long as the
+// connection stays open (./webSocketGuard.ts).
 import { SafeError } from "postgraphile/grafast";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Authenticate } from "../auth/authenticate.ts";
+import type { CredentialStore } from "../auth/credentialCache.ts";
 import { AuthError } from "../auth/errors.ts";
 import { ANONYMOUS, type Identity, type RequestWithIdentity } from "../auth/identity.ts";
 import type { TokenService } from "../auth/tokens.ts";
@@ -15,6 +17,7 @@ import type { ObjectStorage } from "../storage/storage.ts";
 import type { OutboundConfig } from "../config.ts";
 import type { ResponseCache } from "../insights/cache.ts";
 import type { PhoneVerification } from "../insights/phoneVerification.ts";
+import { guardWebSocket, type GuardedSocket } from "./webSocketGuard.ts";
 
 export function pgSettingsFor(identity: Identity, statementTimeoutMs: number): Record<string, string> {
   const settings: Record<string, string> = {
@@ -38,6 +41,8 @@ export interface GatewayServices {
   outbound: OutboundConfig;
   /** Checks the credentials of WebSocket operations (HTTP requests are checked by installAuth). */
   authenticate: Authenticate;
+  /** Tells the WebSocket guard when a connection's user's credentials changed. */
+  credentials: Pick<CredentialStore, "forgotten">;
   phone: PhoneVerification;
   cache: ResponseCache;
 }
@@ -56,6 +61,7 @@ export function makeContext(services: GatewayServices, statementTimeoutMs: numbe
     const req = (requestContext.expressv4?.req ?? requestContext.node?.req) as (RequestWithIdentity & { ip?: string }) | undefined;
     const ws = requestContext.ws;
     const identity = ws ? await webSocketIdentity(services, ws.normalizedConnectionParams) : (req?.identity ?? ANONYMOUS);
+    if (ws?.socket) guardWebSocket(services, ws.socket as GuardedSocket, ws.normalizedConnectionParams ?? {}, identity);
     const ip = ws ? ws.request?.socket.remoteAddress : req?.ip;
     return { pgSettings: pgSettingsFor(identity, statementTimeoutMs), identity, services, clientIp: ip ?? "unknown" };
   };

@@ -110,7 +110,7 @@ export async function startGateway(config: Config, log: Logger, database: Databa
     makePreset({
       graphql: config.graphql,
       isProduction: config.isProduction,
-      services: { tokens, storage, outbound: config.outbound, authenticate, phone, cache },
+      services: { tokens, storage, outbound: config.outbound, authenticate, credentials, phone, cache },
       authPool,
       plugins: [...(await loadPlugins()), ...(replicas ? [replicas.plugin] : [])],
       log,

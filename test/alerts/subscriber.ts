@@ -10,7 +10,7 @@ export interface Subscriber {
   client: Client;
   /** The next event (in arrival order). */
   next(): Promise<AlertEvent>;
-  /** Resolves with the errors if the server ends the subscription with errors. */
+  /** Resolves with the errors if the server ends the subscription with errors (a closed socket: its reason, and its code as extensions.closeCode). */
   failed: Promise<readonly { message: string; extensions?: Record<string, unknown> }[]>;
   close(): Promise<void>;
 }
@@ -39,7 +39,7 @@ export function subscribe(gatewayUrl: string, connectionParams: Record<string, s
         if (waiter) waiter(event);
         else events.push(event);
       },
-      error: (error) => fail(Array.isArray(error) ? error : [{ message: String((error as Error).message ?? error) }]),
+      error: (error) => fail(Array.isArray(error) ? error : isCloseEvent(error) ? [{ message: error.reason, extensions: { closeCode: error.code } }] : [{ message: String((error as Error).message ?? error) }]),
       complete: () => undefined,
     },
   );
@@ -50,6 +50,8 @@ export function subscribe(gatewayUrl: string, connectionParams: Record<string, s
     close: () => client.dispose() as Promise<void>,
   };
 }
+
+const isCloseEvent = (error: unknown): error is { code: number; reason: string } => typeof (error as { code?: unknown })?.code === "number";
 
 /** Waits until the gateway's listening connection has run `LISTEN "<channel>"` (or UNLISTEN). */
 export async function listening(db: TestDatabase, channel: string, command: "LISTEN" | "UNLISTEN" = "LISTEN"): Promise<void> {

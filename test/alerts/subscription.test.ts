@@ -3,8 +3,10 @@
 // everyone's, and a client that disconnects catches up with the cursor of the last event it
 // handled (alertEventsAfter), then continues live, missing nothing and getting nothing twice.
 import test from "ava";
-import { createApiKey, withToken } from "../api/client.ts";
-import { useTestGateway } from "../helpers/gateway.ts";
+import { SignJWT } from "jose";
+import { createApiKey, login, withToken } from "../api/client.ts";
+import { TEST_PASSWORD } from "../helpers/fixtures.ts";
+import { TEST_JWT_SECRET, useTestGateway } from "../helpers/gateway.ts";
 import { eventsAfter, headersOf, spender } from "./support.ts";
 import { listening, subscribe } from "./subscriber.ts";
 
@@ -91,5 +93,45 @@ test.serial("over WebSocket only subscriptions run: a query or a mutation (login
     const [error] = await socket.failed;
     t.is(error!.extensions?.code, "SUBSCRIPTIONS_ONLY", query);
     await socket.close();
+  }
+});
+
+test.serial("logging out ends that session's subscriptions at once (4403); another session of the same user keeps receiving", async (t) => {
+  const alice = await spender(ctx.db, ctx.gateway);
+  const { rows: [{ email }] } = await ctx.db.ownerPool.query("select email from app_public.users where user_id = $1", [alice.userId]);
+  const [first, second] = [await login(ctx.gateway.url, email, TEST_PASSWORD), await login(ctx.gateway.url, email, TEST_PASSWORD)];
+  const ending = subscribe(ctx.gateway.url, { authorization: `Bearer ${first.accessToken}` });
+  const staying = subscribe(ctx.gateway.url, { authorization: `Bearer ${second.accessToken}` });
+  try {
+    await listening(ctx.db, `spendgate_alerts:${alice.userId}`);
+    await alice.spend("8");
+    t.is((await ending.next()).userId, alice.userId);
+    t.is((await staying.next()).userId, alice.userId);
+    t.deepEqual(await first.client.data("mutation { logout(input: {}) { result } }"), { logout: { result: true } });
+    t.deepEqual(await ending.failed, [{ message: "the session of this token has ended (logged out or revoked)", extensions: { closeCode: 4403 } }]);
+    await alice.spend("2");
+    t.like(await staying.next(), { userId: alice.userId, payload: { threshold: 100 } });
+  } finally {
+    await ending.close();
+    await staying.close();
+  }
+});
+
+test.serial("a subscription ends when its token expires, without any request", async (t) => {
+  const alice = await spender(ctx.db, ctx.gateway);
+  const { issuer, audience } = ctx.gateway.config.jwt;
+  // Expired 22 s ago: still accepted for the 30 s clock tolerance, so for about 8 s more.
+  const exp = Math.floor(Date.now() / 1000) - 22;
+  const token = await new SignJWT({ role: "user" }).setProtectedHeader({ alg: "HS256" }).setSubject(alice.userId).setIssuer(issuer).setAudience(audience)
+    .setIssuedAt(exp - 60).setExpirationTime(exp).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+  const expiring = subscribe(ctx.gateway.url, { authorization: `Bearer ${token}` });
+  try {
+    await listening(ctx.db, `spendgate_alerts:${alice.userId}`);
+    await alice.spend("8");
+    t.is((await expiring.next()).userId, alice.userId, "live until the expiry");
+    t.deepEqual(await expiring.failed, [{ message: "the credentials of this connection have expired", extensions: { closeCode: 4403 } }]);
+    t.true(Date.now() >= (exp + 30) * 1000, "not before the token stops being accepted");
+  } finally {
+    await expiring.close();
   }
 });

@@ -54,6 +54,12 @@ export interface MigrationConfig {
   backupFirst: boolean;
 }
 
+/** Alert history (the daily prune_alert_history job). */
+export interface AlertsConfig {
+  /** Alert events and webhook delivery attempts older than this are deleted. */
+  retentionDays: number;
+}
+
 /** Backups (npm run db:backup / db:restore, the daily worker job). */
 export interface BackupConfig {
   dir: string;
@@ -202,6 +208,7 @@ export interface ConfigSections {
   worker: WorkerConfig;
   outbound: OutboundConfig;
   backup: BackupConfig;
+  alerts: AlertsConfig;
   replicas: ReplicaConfig;
   storage: StorageConfig;
   sms: SmsConfig;
@@ -441,6 +448,9 @@ const SECTION_READERS: { [K in ConfigSection]: SectionReader<ConfigSections[K]> 
     keep: read.int("BACKUP_KEEP", 7, 1, 1000),
     daily: read.bool("BACKUP_DAILY", false),
     pgBinDir: read.raw("PG_BIN_DIR") === undefined ? undefined : read.path("PG_BIN_DIR", ""),
+  }),
+  alerts: (read) => ({
+    retentionDays: read.int("ALERT_RETENTION_DAYS", 90, 1, 36_500),
   }),
   replicas: (read) => ({
     readUrl: read.postgresUrl("DATABASE_READ_URL"),

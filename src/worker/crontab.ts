@@ -20,6 +20,8 @@ export const crontab = [
   // Signals, personas and proposed recommendations of every consenting user, nightly
   // (src/tasks/compute_personas.ts); a missed night is caught up once, not once per night.
   "15 2 * * * compute_personas ?fill=2d&jobKey=compute_personas&jobKeyMode=replace",
+  // Alert events and webhook attempts older than ALERT_RETENTION_DAYS (src/tasks/prune_alert_history.ts).
+  "45 3 * * * prune_alert_history ?jobKey=prune_alert_history&jobKeyMode=replace",
   // Expired sessions and phone verification codes (src/tasks/cleanup_expired.ts).
   "30 * * * * cleanup_expired ?jobKey=cleanup_expired&jobKeyMode=replace",
 ].join("\n");

@@ -1,0 +1,1 @@
+module.exports = require("./sql-migration.cjs")(__filename);

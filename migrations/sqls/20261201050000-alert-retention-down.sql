@@ -1,0 +1,2 @@
+drop index app_public.idx_webhook_deliveries_created_at;
+drop index app_public.idx_alert_events_created_at;

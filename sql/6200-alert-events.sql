@@ -28,7 +28,19 @@ comment on function app_private.emit_alert_event(uuid, app_public.alert_event_ki
   'Writes one event to the alert outbox, in the calling transaction.';
 revoke all on function app_private.emit_alert_event(uuid, app_public.alert_event_kind, jsonb) from public;
 
-create or replace function app_private.tg_budgets__alert_threshold() returns trigger
+-- Threshold crossings (the rule: app_private.budget_threshold_crossings, sql/3600) are computed
+-- once per update, by this one trigger, which tells everyone who listens; two triggers, one per
+-- consumer, each computing them, could disagree and doubled the work of every settlement. For each
+-- mark crossed, in order:
+-- * a threshold_crossed event in the outbox (subscriptions, alertEventsAfter, webhooks);
+-- * NOTIFY spendgate_budget_threshold (README, "An agent's whole flow"), for database listeners,
+--   with the whole crossing (the outbox's own NOTIFY carries only the event id and cursor):
+--   {"budget_id", "user_id", "project_id", "period": "daily"|"monthly", "threshold": 80|100,
+--    "spent", "limit", "at"}, amounts as JSON strings. Transactional like the event: heard only
+--   if the change commits.
+-- The WHEN clause skips updates that grow no spending counter (resets, releases, cheaper
+-- settlements): they cannot cross a mark.
+create or replace function app_private.tg_budgets__threshold_events() returns trigger
   language plpgsql volatile
   security definer
   set search_path = pg_catalog, public, pg_temp
@@ -40,19 +52,29 @@ begin
     perform app_private.emit_alert_event(new.user_id, 'threshold_crossed', pg_catalog.jsonb_build_object(
       'budget_id', new.id, 'project_id', new.project_id, 'period', v.period, 'threshold', v.threshold,
       'spent', v.spent::text, 'limit', v.spending_limit::text));
+    perform pg_catalog.pg_notify('spendgate_budget_threshold', pg_catalog.json_build_object(
+      'budget_id', new.id, 'user_id', new.user_id, 'project_id', new.project_id,
+      'period', v.period, 'threshold', v.threshold,
+      'spent', v.spent::text, 'limit', v.spending_limit::text, 'at', now()
+    )::text);
   end loop;
   return null;
 end;
 $$;
-comment on function app_private.tg_budgets__alert_threshold() is
-  'Trigger (after update on budgets, when a spending counter grows): one threshold_crossed event per 80%/100% mark of the daily or monthly limit the update crossed.';
-revoke all on function app_private.tg_budgets__alert_threshold() from public;
+comment on function app_private.tg_budgets__threshold_events() is
+  'Trigger (after update on budgets, when a spending counter grows): for each 80%/100% mark of the daily or monthly limit the update crossed upwards, one threshold_crossed event in the alert outbox and one NOTIFY spendgate_budget_threshold. The only trigger that computes threshold crossings.';
+revoke all on function app_private.tg_budgets__threshold_events() from public;
 
-create or replace trigger _910_alert_threshold after update on app_public.budgets
+-- Earlier versions wrote the events from a second trigger, _910_alert_threshold (and notified from
+-- _900_threshold_events, then defined in sql/3600). The runner would drop it only at the end of
+-- the run; dropping it here, in the transaction that makes _900_threshold_events write the
+-- events, means no settlement during an upgrade gets two events per crossing, or none.
+drop trigger if exists _910_alert_threshold on app_public.budgets;
+create or replace trigger _900_threshold_events after update on app_public.budgets
   for each row
   when (new.current_daily_spending > old.current_daily_spending
         or new.current_monthly_spending > old.current_monthly_spending)
-  execute function app_private.tg_budgets__alert_threshold();
+  execute function app_private.tg_budgets__threshold_events();
 
 create or replace function app_private.tg_requests__alert_hold_expired() returns trigger
   language plpgsql volatile

@@ -17,10 +17,13 @@ const ctx = useTestGateway();
 test.serial("a user receives their own threshold events as they happen, an operator everyone's", async (t) => {
   const alice = await spender(ctx.db, ctx.gateway);
   const bob = await spender(ctx.db, ctx.gateway);
+  const operatorHeaders = await headersOf(ctx.db, ctx.gateway, "operator");
+  // One at a time: listening() sees only the last statement of the gateway's listening connection,
+  // so a second LISTEN run before the first was seen would hide it.
   const mine = subscribe(ctx.gateway.url, alice.headers);
-  const all = subscribe(ctx.gateway.url, await headersOf(ctx.db, ctx.gateway, "operator"));
+  await listening(ctx.db, `spendgate_alerts:${alice.userId}`);
+  const all = subscribe(ctx.gateway.url, operatorHeaders);
   try {
-    await listening(ctx.db, `spendgate_alerts:${alice.userId}`);
     await listening(ctx.db, "spendgate_alerts");
     await bob.spend("8"); // bob's 80%: not for alice
     await alice.spend("8"); // alice's 80%

@@ -2,6 +2,7 @@
 // and, when JWKS_URL is set, RS256/ES256 tokens of an external identity provider whose keys are
 // fetched and cached by jose. Algorithms are pinned per key source, never read from the token
 // header, so `alg: none` and algorithm-confusion tokens are rejected.
+import { randomUUID } from "node:crypto";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { JwtConfig } from "../config.ts";
 import { AuthError } from "./errors.ts";
@@ -18,11 +19,19 @@ export interface AccessClaims {
   sessionId?: string;
 }
 
+/** What a verified token says: its claims, plus its id (jti) and expiry, which name it for revocation. */
+export interface VerifiedClaims extends AccessClaims {
+  /** The token's `jti`: our tokens carry a random one (logout blacklists it in Redis); older or external tokens may not. */
+  tokenId?: string;
+  /** The token's `exp`, in seconds since the epoch. */
+  expiresAtS: number;
+}
+
 export interface TokenService {
   /** Lifetime of refresh tokens (sessions), in seconds. */
   readonly refreshTokenTtlS: number;
   sign(claims: AccessClaims): Promise<{ token: string; expiresAt: Date }>;
-  verify(token: string): Promise<AccessClaims>;
+  verify(token: string): Promise<VerifiedClaims>;
 }
 
 export function createTokenService(config: JwtConfig, secret: Uint8Array): TokenService {
@@ -40,6 +49,7 @@ export function createTokenService(config: JwtConfig, secret: Uint8Array): Token
         .setSubject(userId)
         .setIssuer(issuer)
         .setAudience(audience)
+        .setJti(randomUUID())
         .setIssuedAt(now)
         .setExpirationTime(now + accessTokenTtlS)
         .sign(secret);
@@ -76,14 +86,18 @@ function decodeHeaderAlg(token: string): unknown {
   }
 }
 
-function claimsFrom(payload: JWTPayload): AccessClaims {
-  const { sub, role, sid } = payload as JWTPayload & { role?: unknown; sid?: unknown };
+/** Longer ids are not used as Redis keys (they would be an external provider's, not ours). */
+const MAX_TOKEN_ID_LENGTH = 128;
+
+function claimsFrom(payload: JWTPayload): VerifiedClaims {
+  const { sub, role, sid, jti, exp } = payload as JWTPayload & { role?: unknown; sid?: unknown };
   if (typeof sub !== "string" || !UUID.test(sub)) throw new AuthError("INVALID_TOKEN", "token subject (sub) must be a user id (uuid)");
   if (typeof role !== "string" || !(TOKEN_ROLES as readonly string[]).includes(role)) {
     throw new AuthError("INVALID_TOKEN", `token role must be one of ${TOKEN_ROLES.join(", ")}`);
   }
   if (sid !== undefined && (typeof sid !== "string" || !UUID.test(sid))) throw new AuthError("INVALID_TOKEN", "token session id (sid) must be a uuid");
-  return { userId: sub, role: role as TokenRole, sessionId: sid as string | undefined };
+  const tokenId = typeof jti === "string" && jti.length > 0 && jti.length <= MAX_TOKEN_ID_LENGTH ? jti : undefined;
+  return { userId: sub, role: role as TokenRole, sessionId: sid as string | undefined, tokenId, expiresAtS: exp! };
 }
 
 function toAuthError(error: unknown): AuthError {

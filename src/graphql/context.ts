@@ -8,6 +8,7 @@
 import { SafeError } from "postgraphile/grafast";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Authenticate } from "../auth/authenticate.ts";
+import type { CredentialStore } from "../auth/credentialCache.ts";
 import { AuthError } from "../auth/errors.ts";
 import { ANONYMOUS, type Identity, type RequestWithIdentity } from "../auth/identity.ts";
 import type { TokenService } from "../auth/tokens.ts";
@@ -38,6 +39,8 @@ export interface GatewayServices {
   outbound: OutboundConfig;
   /** Checks the credentials of WebSocket operations (HTTP requests are checked by installAuth). */
   authenticate: Authenticate;
+  /** Logout blacklists the calling token (plugins/LogoutPlugin.ts). */
+  credentials: Pick<CredentialStore, "revokeToken">;
   phone: PhoneVerification;
   cache: ResponseCache;
 }

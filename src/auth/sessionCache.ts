@@ -144,6 +144,7 @@ export function createSessionCache({ redis, maxTtlS, log, now = Date.now }: Sess
       (error: Error) => {
         flushing = false;
         sessionLog.warn({ err: error.message }, "session cache flush failed: retrying");
+        setTimeout(recover, FLUSH_RETRY_MS).unref();
       },
     );
   }

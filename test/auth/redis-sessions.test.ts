@@ -7,6 +7,10 @@
 // stalls: it keeps answering from memory and the database, and revocation still reaches it by NOTIFY.
 import { randomUUID } from "node:crypto";
 import test from "ava";
+import { createSessionCache, type SessionCache } from "../../src/auth/sessionCache.ts";
+import { loadConfigSections } from "../../src/config.ts";
+import { createLogger } from "../../src/logger.ts";
+import { connectRedis } from "../../src/redis.ts";
 import { bootstrapAdmin, register, withToken, type Account } from "../api/client.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
@@ -196,6 +200,48 @@ redisSerialTest("Redis going away or stalling: answers from memory and the datab
     t.true(Date.now() - started < 2000, `answered in ${Date.now() - started} ms`);
   }
   proxy.resume();
+});
+
+redisSerialTest("a database answer read before an invalidation is not written to Redis, whichever instance invalidated", async (t) => {
+  // Two session caches as two instances would have them, on their own connections.
+  const { redis: config } = loadConfigSections(["redis"], { NODE_ENV: "test", REDIS_URL: REDIS_TEST_URL, REDIS_KEY_PREFIX: `${prefix}-race` });
+  const caches: SessionCache[] = [];
+  for (let i = 0; i < 2; i++) {
+    const redis = connectRedis(config, createLogger("silent"))!;
+    t.teardown(() => redis.close());
+    await redisReady(redis);
+    const cache = createSessionCache({ redis, maxTtlS: 3600, log: createLogger("silent") });
+    cache.listening(true);
+    await cache.inUse();
+    caches.push(cache);
+  }
+  const [one, other] = caches as [SessionCache, SessionCache];
+  const userId = randomUUID();
+  const state = { role: "user" as const, account_status: "active", session_active: true, session_expires_at: new Date(Date.now() + 600_000) };
+  const sessionKey = (sessionId: string) => `${prefix}-race:session:${sessionId}`;
+  const missed = async (cache: SessionCache, sessionId: string) => {
+    const lookup = await cache.lookup(userId, sessionId, undefined);
+    if (lookup?.kind !== "miss") throw new Error(`expected a miss, got ${JSON.stringify(lookup)}`);
+    return lookup;
+  };
+
+  const [byOther, byItself, untouched] = [randomUUID(), randomUUID(), randomUUID()];
+  let lookup = await missed(one, byOther);
+  await other.invalidate(userId); // another instance, between this one's read and its write
+  await lookup.store(state);
+  t.is(await a.redis!.client.exists(sessionKey(byOther)), 0);
+
+  lookup = await missed(one, byItself);
+  await one.invalidate(userId); // this instance (e.g. its notification), same window
+  await lookup.store(state);
+  t.is(await a.redis!.client.exists(sessionKey(byItself)), 0);
+
+  lookup = await missed(one, untouched);
+  await lookup.store(state);
+  t.is(await a.redis!.client.exists(sessionKey(untouched)), 1);
+  t.like(await other.lookup(userId, untouched, undefined), { kind: "hit", state });
+  await other.invalidate(userId);
+  t.is(await a.redis!.client.exists(sessionKey(untouched)), 0);
 });
 
 test("without REDIS_URL there is no Redis tier: tokens with a session keep the memory path", async (t) => {

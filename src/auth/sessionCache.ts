@@ -31,21 +31,14 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.ts";
 import type { SharedRedis } from "../redis.ts";
+import type { AccountState } from "./credentialCache.ts";
 import type { TokenRole } from "./tokens.ts";
-
-/** What user_credentials says about a session (./credentialCache.ts AccountState, with a session). */
-export interface SessionState {
-  role: TokenRole;
-  account_status: string;
-  session_active: boolean | null;
-  session_expires_at: Date | null;
-}
 
 export type SessionLookup =
   | { kind: "revoked" }
-  | { kind: "hit"; state: SessionState }
+  | { kind: "hit"; state: AccountState }
   /** Not in Redis: `store` writes what the database answered, unless an invalidation came first. */
-  | { kind: "miss"; store(state: SessionState | undefined): Promise<void> };
+  | { kind: "miss"; store(state: AccountState | undefined): Promise<void> };
 
 export interface SessionCache {
   /** True when requests may be checked here; otherwise starts recovering, in the background. */

@@ -4,7 +4,8 @@
 //   gateway          the whole gateway, NODE_ENV=production, Bearer JWT, RLS;
 //   plain-auth       plain PostGraphile with the same authentication model (JWT verified,
 //                    pgSettings with role and claims, the same RLS): the fair baseline;
-//   plain-anonymous  plain PostGraphile without pgSettings (owner's pool, no RLS): the ceiling.
+//   plain-anonymous  plain PostGraphile without pgSettings (owner's pool, no RLS): the ceiling;
+//   gateway-redis    (point lookup only) the gateway with REDIS_URL: the session checked in Redis.
 // Scenarios: a point lookup of the caller's own user row, the caller's 20 latest requests with
 // their project, the caller's spend grouped by provider and day, and a bad JWT (the cost of a
 // rejection). For each server: requests/s, p50/p99, database time per request (CPU time of the
@@ -36,6 +37,10 @@ const SECRET = randomBytes(48).toString("base64");
 const KINDS: ServerKind[] = ["gateway", "plain-auth", "plain-anonymous"];
 /** `npm start` with its default WEB_CONCURRENCY, against the same baselines (issue 15 part 4). */
 const CLUSTER: ServerKind = "gateway-cluster";
+/** The gateway with REDIS_URL: the session's credential check in Redis (one round trip), not in memory. */
+const REDIS: ServerKind = "gateway-redis";
+/** Measured on the point lookup only: the other scenarios differ from the gateway's only in their query. */
+const POINT_LOOKUP_ONLY: ServerKind[] = [CLUSTER, REDIS];
 
 interface Scenario {
   name: string;
@@ -112,9 +117,15 @@ async function main() {
     const { rows: [{ user_id: userId }] } = await owner.query<{ user_id: string }>("select user_id from app_public.users where email = 'gw1@example.com'");
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
-    for (const kind of [...KINDS, CLUSTER]) servers.push(await startServer(kind, { ownerUrl, authUrl, jwtSecret: SECRET, poolMax: POOL_MAX }));
+    for (const kind of [...KINDS, ...POINT_LOOKUP_ONLY]) servers.push(await startServer(kind, { ownerUrl, authUrl, jwtSecret: SECRET, poolMax: POOL_MAX }));
     const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET });
-    const token = (await createTokenService(config.jwt, new TextEncoder().encode(SECRET)).sign({ userId, role: "user" })).token;
+    // A token as login issues it, with a session: the gateway checks the session too (in memory,
+    // or in Redis for gateway-redis); plain PostGraphile ignores it.
+    const { rows: [{ session_id: sessionId }] } = await owner.query<{ session_id: string }>(
+      "select app_private.create_session($1, $2, interval '1 day') as session_id",
+      [userId, randomBytes(32).toString("hex")],
+    );
+    const token = (await createTokenService(config.jwt, new TextEncoder().encode(SECRET)).sign({ userId, role: "user", sessionId })).token;
     const badToken = `${token.slice(0, -4)}AAAA`;
 
     const requestFor = (scenario: Scenario, server: Server): Request => ({
@@ -132,8 +143,8 @@ async function main() {
     const results = new Map<string, Measurement>();
     const all = scenarios(userId);
     for (const scenario of all) {
-      // The cluster (every core) is measured on the point lookup only.
-      const contenders = servers.filter((server) => !(scenario.badToken && server.kind === "plain-anonymous") && (server.kind !== CLUSTER || scenario.name === POINT_LOOKUP));
+      // The cluster (every core) and the gateway with Redis are measured on the point lookup only.
+      const contenders = servers.filter((server) => !(scenario.badToken && server.kind === "plain-anonymous") && (!POINT_LOOKUP_ONLY.includes(server.kind) || scenario.name === POINT_LOOKUP));
       // Same answers everywhere before anything is measured.
       const answers = await Promise.all(contenders.map(async (server) => {
         const request = requestFor(scenario, server);
@@ -173,7 +184,7 @@ commit;
     for (const scenario of all) {
       const auth = results.get(`${scenario.name}/plain-auth`)!;
       const anonymous = results.get(`${scenario.name}/plain-anonymous`);
-      for (const kind of [...KINDS, CLUSTER]) {
+      for (const kind of [...KINDS, ...POINT_LOOKUP_ONLY]) {
         const m = results.get(`${scenario.name}/${kind}`);
         if (!m) continue;
         console.log(`| ${scenario.name} | ${kind} | ${fmt(m.rps, 0)} | ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} | ${fmt(m.dbMs, 3)} | ${fmt(m.nodeMs, 3)} | ${fmt(m.loadgenMs, 3)} | ${fmt(m.rps / auth.rps, 2)} | ${anonymous ? fmt(m.rps / anonymous.rps, 2) : "-"} |`);

@@ -16,7 +16,7 @@ import pg from "pg";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TICKS_PER_S = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
-export type ServerKind = "gateway" | "plain-anonymous" | "plain-auth" | "gateway-cluster";
+export type ServerKind = "gateway" | "gateway-redis" | "plain-anonymous" | "plain-auth" | "gateway-cluster";
 
 export interface Server {
   kind: ServerKind;

@@ -1,7 +1,10 @@
 // One server under test, in its own process (so that its CPU time can be read from /proc):
-// BENCH_SERVER=gateway | plain-anonymous | plain-auth, on BENCH_OWNER_URL / BENCH_AUTH_URL's
-// database. Prints `listening <url>` once it serves; SIGTERM stops it.
+// BENCH_SERVER=gateway | gateway-redis | plain-anonymous | plain-auth, on BENCH_OWNER_URL /
+// BENCH_AUTH_URL's database. Prints `listening <url>` once it serves; SIGTERM stops it.
 //   gateway          the whole gateway (NODE_ENV=production), as startGateway builds it;
+//   gateway-redis    the same with REDIS_URL (BENCH_REDIS_URL, default the machine's Redis):
+//                    sessions checked in Redis (src/auth/sessionCache.ts), under a key prefix
+//                    of its own;
 //   plain-anonymous  plain PostGraphile (same preset extends, no plugins) on the owner's pool
 //                    without pgSettings: no transaction, one statement, no RLS;
 //   plain-auth       plain PostGraphile with the same authentication model: the Bearer JWT
@@ -65,14 +68,19 @@ async function plain(auth: boolean): Promise<{ url: string; close(): Promise<voi
   };
 }
 
-async function gateway(): Promise<{ url: string; close(): Promise<void> }> {
+async function gateway(withRedis: boolean): Promise<{ url: string; close(): Promise<void> }> {
   const { startGateway } = await import("../src/server/gateway.ts");
-  const config = loadConfig({ NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, WORKER: "off", DB_POOL_MAX: String(poolMax), DB_POOL_MIN: "0" });
+  const redis = withRedis ? { REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: `spendgate-bench-${process.pid}` } : {};
+  const config = loadConfig({ NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, WORKER: "off", DB_POOL_MAX: String(poolMax), DB_POOL_MIN: "0", ...redis });
   // Logs at info, as in production, to a sink: their cost is part of the gateway's.
   return startGateway(config, createLogger(process.env.BENCH_LOG_LEVEL ?? "info"), { ownerUrl, authUrl, authenticatorPassword: undefined, embedded: undefined });
 }
 
-const server = kind === "gateway" ? await gateway() : kind === "plain-anonymous" ? await plain(false) : kind === "plain-auth" ? await plain(true) : undefined;
-if (!server) throw new Error(`BENCH_SERVER must be gateway, plain-anonymous or plain-auth, not ${kind}`);
+const server =
+  kind === "gateway" || kind === "gateway-redis" ? await gateway(kind === "gateway-redis")
+  : kind === "plain-anonymous" ? await plain(false)
+  : kind === "plain-auth" ? await plain(true)
+  : undefined;
+if (!server) throw new Error(`BENCH_SERVER must be gateway, gateway-redis, plain-anonymous or plain-auth, not ${kind}`);
 process.stderr.write(`listening ${server.url}\n`);
 process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));

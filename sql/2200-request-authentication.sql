@@ -23,7 +23,7 @@ as $$
    where u.user_id = $1 and u.deleted_at is null;
 $$;
 comment on function app_private.user_credentials(uuid, uuid) is
-  'For a verified access token: the user''s role and account status, whether the token''s session is still active (null when the token has no session) and until when. No row: the user does not exist or was deleted. The gateway caches the answer until a change is notified on spendgate_credentials.';
+  'For a verified access token: the user''s role and account status, whether the token''s session is still active (null when the token has no session) and until when. No row: the user does not exist or was deleted. The gateway caches the answer (in memory, or in Redis for sessions) until a change is notified on spendgate_credentials.';
 
 create or replace function app_private.api_key_credentials(key_hash text)
   returns table (api_key_id bigint, user_id uuid, role app_public.user_role, key_status text, account_status app_public.accountstatus, expires_at timestamptz)
@@ -86,7 +86,9 @@ grant execute on function app_private.record_api_key_usage(bigint[], bigint[], t
 -- It reaches them a moment later; the instance whose API request made the change must not wait
 -- for it (the client's next request may come back to it first), so inside an API request
 -- (jwt.claims.role is set) the trigger also tells the request's own connection, by a notice with
--- code SGCRD naming the user, and that instance forgets the user when the transaction commits.
+-- code SGCRD naming the user, and that instance forgets the user when the transaction commits
+-- (with Redis it also deletes the user's session keys there before answering, so every instance
+-- sees the change at its next request: src/auth/sessionCache.ts).
 create or replace function app_private.tg__credentials_changed() returns trigger
   language plpgsql volatile
 as $$

@@ -2,9 +2,10 @@
 // A JWT is verified cryptographically first (a bad token never touches the database), then the
 // user behind it is checked (exists, not soft-deleted, active, really has the role the token
 // names, session not revoked); an API key is looked up by its SHA-256 hash. Both checks go
-// through the credential cache (./credentialCache.ts), which normally answers from memory.
+// through the credential cache (./credentialCache.ts), which normally answers from memory (or, for
+// tokens with a session when REDIS_URL is set, from Redis, where logout also blacklists the token).
 import type { IncomingHttpHeaders } from "node:http";
-import type { CredentialStore } from "./credentialCache.ts";
+import { TOKEN_REVOKED, type CredentialStore } from "./credentialCache.ts";
 import { ANONYMOUS, type ApiRole, type Identity } from "./identity.ts";
 import { hashApiKey, type ApiKeyUsage } from "./apiKeys.ts";
 import { AuthError } from "./errors.ts";
@@ -40,14 +41,15 @@ export function createAuthenticate({ tokens, credentials, usage }: Authenticator
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim());
     if (!match) throw new AuthError("INVALID_TOKEN", "Authorization header must be `Bearer <token>`");
     const claims = await tokens.verify(match[1]!);
-    const account = await credentials.account(claims.userId, claims.sessionId);
+    const account = await credentials.account(claims);
+    if (account === TOKEN_REVOKED) throw new AuthError("INVALID_TOKEN", "this token was revoked (logged out)");
     if (!account) throw new AuthError("UNKNOWN_USER", "the user of this token does not exist or was deleted");
     assertActive(account.account_status);
     if (account.session_active === false) throw new AuthError("INVALID_TOKEN", "the session of this token has ended (logged out or revoked)");
     if (TOKEN_ROLES.indexOf(claims.role) > TOKEN_ROLES.indexOf(account.role)) {
       throw new AuthError("FORBIDDEN_ROLE", `the token names role ${claims.role}, which this user does not have`);
     }
-    return { role: API_ROLE[claims.role], userId: claims.userId, sessionId: claims.sessionId, acceptedUntil: claims.acceptedUntil };
+    return { role: API_ROLE[claims.role], userId: claims.userId, sessionId: claims.sessionId, tokenId: claims.tokenId, tokenExpiresAtS: claims.expiresAtS, acceptedUntil: claims.acceptedUntil };
   }
 
   async function fromApiKey(header: string | string[]): Promise<Identity> {

@@ -14,9 +14,18 @@
 // Correctness comes before hits: while the LISTEN connection is down nothing is cached or served
 // from the cache (a missed notification cannot leave a revoked credential usable), everything is
 // forgotten when it comes back, and an answer read while an invalidation arrived is not stored.
+//
+// With Redis (REDIS_URL), tokens with a session are checked in Redis instead (./sessionCache.ts),
+// which every instance shares: the instance whose request changed a user's credentials deletes
+// that user's session keys before its answer leaves, and logout blacklists the calling token, so
+// the other instances refuse it at their next request without waiting for the notification.
+// Notifications delete them too (changes made by SQL or jobs). Tokens without a session, API keys,
+// and every check while Redis is unavailable keep the memory + NOTIFY path.
 import type pg from "pg";
 import { listen, type Listener } from "../database/listen.ts";
 import type { Logger } from "../logger.ts";
+import type { SharedRedis } from "../redis.ts";
+import { createSessionCache, type SessionCache } from "./sessionCache.ts";
 import type { TokenRole } from "./tokens.ts";
 
 export const CREDENTIALS_CHANNEL = "spendgate_credentials";
@@ -38,17 +47,37 @@ export interface ApiKeyState {
   expires_at: Date | null;
 }
 
+/** The token was blacklisted by logout (Redis). */
+export const TOKEN_REVOKED = "revoked";
+
+export interface TokenCredentials {
+  userId: string;
+  sessionId?: string;
+  /** The token's jti, checked against the blacklist. */
+  tokenId?: string;
+}
+
 export interface CredentialStore {
-  account(userId: string, sessionId: string | undefined): Promise<AccountState | undefined>;
+  account(token: TokenCredentials): Promise<AccountState | typeof TOKEN_REVOKED | undefined>;
   apiKey(keyHash: string): Promise<ApiKeyState | undefined>;
-  /** Entries served from memory, answers read from the database, and notifications received, since start. */
-  stats(): { hits: number; misses: number; invalidations: number };
-  /** Forgets the user's entries now: this instance's own request changed them and has committed. */
-  forget(userId: string): void;
+  /**
+   * Checks answered from memory (hits), from Redis (redisHits), from the database (misses), and
+   * notifications received, since start.
+   */
+  stats(): { hits: number; redisHits: number; misses: number; invalidations: number };
+  /**
+   * Forgets the user's entries now (in memory, and in Redis where set): this instance's own
+   * request changed them and has committed. Resolves when Redis has them deleted (or failed).
+   */
+  forget(userId: string): Promise<void>;
+  /** Logout: blacklists the token in Redis until it expires (nothing without Redis or a token id). */
+  revokeToken(tokenId: string | undefined, expiresAtS: number | undefined): Promise<void>;
   /** Resolves when this instance next forgets the user's entries (a notification, or forget()); an aborted signal stops waiting. */
   forgotten(userId: string, signal?: AbortSignal): Promise<void>;
   /** Resolves once the LISTEN connection is in place (at once when there is no cache). */
   listening(): Promise<void>;
+  /** Resolves once session tokens are checked in Redis (at once if they are); rejects without Redis. */
+  redisInUse(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,6 +86,10 @@ export interface CredentialCacheOptions {
   /** Where to LISTEN; without it (or with maxEntries 0) every check asks the database. */
   listenUrl: string | undefined;
   maxEntries: number;
+  /** The shared Redis connection (REDIS_URL): session tokens are checked there. Needs listenUrl and maxEntries > 0. */
+  redis?: SharedRedis;
+  /** REFRESH_TOKEN_TTL_S: no session outlives it. */
+  sessionTtlS?: number;
   log: Logger;
   now?: () => number;
 }
@@ -66,12 +99,13 @@ interface Entry {
   value: AccountState | ApiKeyState;
 }
 
-export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = Date.now }: CredentialCacheOptions): CredentialStore {
+export function createCredentialStore({ pool, listenUrl, maxEntries, redis, sessionTtlS = 30 * 24 * 3600, log, now = Date.now }: CredentialCacheOptions): CredentialStore {
   const entries = new Map<string, Entry>();
   const keysByUser = new Map<string, Set<string>>();
   /** Bumped by every invalidation: an answer read across a bump may be stale and is not kept. */
   let generation = 0;
   let hits = 0;
+  let redisHits = 0;
   let misses = 0;
   let invalidations = 0;
   const waiters = new Map<string, Array<() => void>>();
@@ -98,6 +132,10 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
   };
 
   const firstListen = Promise.withResolvers<void>();
+  const cacheLog = log.child({ component: "credential-cache" });
+  // Redis without notifications could not hear of changes made by SQL: both, or memory alone.
+  const sessions: SessionCache | undefined =
+    redis && listenUrl && maxEntries > 0 ? createSessionCache({ redis, maxTtlS: sessionTtlS, log: cacheLog, now }) : undefined;
   const listener: Listener | undefined =
     listenUrl && maxEntries > 0
       ? listen({
@@ -106,12 +144,15 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
           onNotification(userId) {
             invalidations++;
             forgetUser(userId);
+            // Idempotent when this instance (or another) already did it at commit.
+            void sessions?.invalidate(userId);
           },
           onListening(listening) {
             forgetAll();
+            sessions?.listening(listening);
             if (listening) firstListen.resolve();
           },
-          log: log.child({ component: "credential-cache" }),
+          log: cacheLog,
         })
       : undefined;
   if (!listener) firstListen.resolve();
@@ -144,12 +185,23 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
   }
 
   return {
-    async account(userId, sessionId) {
-      const state = await cached(
-        `u:${userId}:${sessionId ?? ""}`,
-        async () => (await pool.query<AccountState>("select * from app_private.user_credentials($1, $2)", [userId, sessionId ?? null])).rows[0],
-        () => userId,
-      );
+    async account({ userId, sessionId, tokenId }) {
+      const load = async () => (await pool.query<AccountState>("select * from app_private.user_credentials($1, $2)", [userId, sessionId ?? null])).rows[0];
+      const inRedis = sessionId && sessions?.usable() ? await sessions.lookup(userId, sessionId, tokenId) : undefined;
+      let state: AccountState | undefined;
+      if (inRedis?.kind === "revoked") {
+        redisHits++;
+        return TOKEN_REVOKED;
+      } else if (inRedis?.kind === "hit") {
+        redisHits++;
+        state = inRedis.state;
+      } else if (inRedis?.kind === "miss") {
+        misses++;
+        state = await load();
+        await inRedis.store(state);
+      } else {
+        state = await cached(`u:${userId}:${sessionId ?? ""}`, load, () => userId);
+      }
       if (state?.session_active && state.session_expires_at && state.session_expires_at.getTime() <= now()) return { ...state, session_active: false };
       return state;
     },
@@ -162,8 +214,14 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
       if (state?.key_status === "active" && state.expires_at && state.expires_at.getTime() <= now()) return { ...state, key_status: "expired" };
       return state;
     },
-    stats: () => ({ hits, misses, invalidations }),
-    forget: forgetUser,
+    stats: () => ({ hits, redisHits, misses, invalidations }),
+    async forget(userId) {
+      forgetUser(userId);
+      await sessions?.invalidate(userId);
+    },
+    async revokeToken(tokenId, expiresAtS) {
+      if (tokenId && expiresAtS) await sessions?.revokeToken(tokenId, expiresAtS);
+    },
     forgotten(userId, signal) {
       const { promise, resolve } = Promise.withResolvers<void>();
       waiters.set(userId, [...(waiters.get(userId) ?? []), resolve]);
@@ -175,6 +233,7 @@ export function createCredentialStore({ pool, listenUrl, maxEntries, log, now = 
       return promise;
     },
     listening: () => firstListen.promise,
+    redisInUse: () => sessions?.inUse() ?? Promise.reject(new Error("no Redis tier: REDIS_URL unset or the credential cache off")),
     async close() {
       await listener?.close();
       forgetAll();

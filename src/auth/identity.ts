@@ -10,6 +10,9 @@ export interface Identity {
   role: ApiRole;
   userId?: string;
   sessionId?: string;
+  /** The access token's jti and exp (seconds), so that logout can blacklist it. */
+  tokenId?: string;
+  tokenExpiresAtS?: number;
   apiKeyId?: string;
   /** Admins only: soft-deleted rows become visible (X-Include-Deleted: true). */
   includeDeleted?: boolean;

@@ -2,6 +2,7 @@
 // and, when JWKS_URL is set, RS256/ES256 tokens of an external identity provider whose keys are
 // fetched and cached by jose. Algorithms are pinned per key source, never read from the token
 // header, so `alg: none` and algorithm-confusion tokens are rejected.
+import { randomUUID } from "node:crypto";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { JwtConfig } from "../config.ts";
 import { AuthError } from "./errors.ts";
@@ -18,8 +19,13 @@ export interface AccessClaims {
   sessionId?: string;
 }
 
-/** Verified claims, with the instant (ms) after which the token is no longer accepted (exp + tolerance). */
+/** What a verified token says: its claims, plus its id (jti) and expiry, which name it for revocation. */
 export interface VerifiedClaims extends AccessClaims {
+  /** The token's `jti`: our tokens carry a random one (logout blacklists it in Redis); older or external tokens may not. */
+  tokenId?: string;
+  /** The token's `exp`, in seconds since the epoch. */
+  expiresAtS: number;
+  /** The instant (ms) after which the token is no longer accepted: exp plus the clock tolerance. */
   acceptedUntil: number;
 }
 
@@ -45,6 +51,7 @@ export function createTokenService(config: JwtConfig, secret: Uint8Array): Token
         .setSubject(userId)
         .setIssuer(issuer)
         .setAudience(audience)
+        .setJti(randomUUID())
         .setIssuedAt(now)
         .setExpirationTime(now + accessTokenTtlS)
         .sign(secret);
@@ -81,14 +88,18 @@ function decodeHeaderAlg(token: string): unknown {
   }
 }
 
+/** Longer ids are not used as Redis keys (they would be an external provider's, not ours). */
+const MAX_TOKEN_ID_LENGTH = 128;
+
 function claimsFrom(payload: JWTPayload): VerifiedClaims {
-  const { sub, role, sid, exp } = payload as JWTPayload & { role?: unknown; sid?: unknown };
+  const { sub, role, sid, jti, exp } = payload as JWTPayload & { role?: unknown; sid?: unknown };
   if (typeof sub !== "string" || !UUID.test(sub)) throw new AuthError("INVALID_TOKEN", "token subject (sub) must be a user id (uuid)");
   if (typeof role !== "string" || !(TOKEN_ROLES as readonly string[]).includes(role)) {
     throw new AuthError("INVALID_TOKEN", `token role must be one of ${TOKEN_ROLES.join(", ")}`);
   }
   if (sid !== undefined && (typeof sid !== "string" || !UUID.test(sid))) throw new AuthError("INVALID_TOKEN", "token session id (sid) must be a uuid");
-  return { userId: sub, role: role as TokenRole, sessionId: sid as string | undefined, acceptedUntil: (exp! + CLOCK_TOLERANCE_S) * 1000 };
+  const tokenId = typeof jti === "string" && jti.length > 0 && jti.length <= MAX_TOKEN_ID_LENGTH ? jti : undefined;
+  return { userId: sub, role: role as TokenRole, sessionId: sid as string | undefined, tokenId, expiresAtS: exp!, acceptedUntil: (exp! + CLOCK_TOLERANCE_S) * 1000 };
 }
 
 function toAuthError(error: unknown): AuthError {

@@ -41,8 +41,8 @@ export interface GatewayServices {
   outbound: OutboundConfig;
   /** Checks the credentials of WebSocket operations (HTTP requests are checked by installAuth). */
   authenticate: Authenticate;
-  /** Tells the WebSocket guard when a connection's user's credentials changed. */
-  credentials: Pick<CredentialStore, "forgotten">;
+  /** Logout blacklists the calling token (plugins/LogoutPlugin.ts); the WebSocket guard learns when a connection's user's credentials changed. */
+  credentials: Pick<CredentialStore, "revokeToken" | "forgotten">;
   phone: PhoneVerification;
   cache: ResponseCache;
 }

@@ -45,7 +45,7 @@ export interface PresetOptions {
   plugins: GraphileConfig.Plugin[];
   log: Logger;
   /** Told, after commit, of each user whose credentials a request's transaction changed. */
-  onCredentialsChanged?: (userId: string) => void;
+  onCredentialsChanged?: (userId: string) => void | Promise<void>;
 }
 
 export function makePreset({ graphql, isProduction, services, authPool, plugins, log, onCredentialsChanged }: PresetOptions): GraphileConfig.Preset {

@@ -11,8 +11,9 @@
 // in @dataplan/pg.
 // A statement that changes someone's credentials (logout, revocation, suspension, role) gets a
 // notice SGCRD naming the user (sql/2200-request-authentication.sql); once its transaction has
-// committed, `onCredentialsChanged` tells this instance's credential cache, before the answer
-// leaves, so the client's next request here cannot be answered from a stale entry.
+// committed, `onCredentialsChanged` tells this instance's credential cache, and is awaited before
+// the answer leaves (with Redis it deletes the user's session keys there), so the client's next
+// request, here or with Redis on any instance, cannot be answered from a stale entry.
 import type { PgClientQuery, PgClientResult } from "postgraphile/@dataplan/pg";
 import type { NodePostgresPgClient } from "postgraphile/adaptors/pg";
 import type pg from "pg";
@@ -58,7 +59,7 @@ interface Transaction {
 }
 
 const CREDENTIALS_CHANGED = "SGCRD";
-type CredentialsChanged = (userId: string) => void;
+type CredentialsChanged = (userId: string) => void | Promise<void>;
 
 export function makeWithPgClient(pool: pg.Pool, onCredentialsChanged: CredentialsChanged = () => {}): WithPgClient {
   const withPgClient = async <T>(pgSettings: Record<string, string | undefined> | null, callback: (client: NodePostgresPgClient) => T | Promise<T>): Promise<T> => {
@@ -114,7 +115,7 @@ class SettingsClient implements NodePostgresPgClient {
         if (notice.code !== CREDENTIALS_CHANGED || !notice.detail) continue;
         // Outside a transaction the statement has committed by now.
         if (isOpen(this.transaction)) this.transaction.credentialsChanged.add(notice.detail);
-        else this.onCredentialsChanged(notice.detail);
+        else await this.onCredentialsChanged(notice.detail);
       }
       return { rows: result.rows as TData[], rowCount: result.rowCount, notices: notices ?? NO_NOTICES };
     } finally {
@@ -130,7 +131,7 @@ class SettingsClient implements NodePostgresPgClient {
       const result = await callback(this.nested(1));
       if (isOpen(this.transaction)) {
         await this.raw.query("commit");
-        for (const userId of this.transaction.credentialsChanged) this.onCredentialsChanged(userId);
+        await Promise.all(Array.from(this.transaction.credentialsChanged, (userId) => this.onCredentialsChanged(userId)));
       }
       return result;
     } catch (error) {

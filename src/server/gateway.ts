@@ -67,7 +67,15 @@ export interface GatewayOptions {
 export async function startGateway(config: Config, log: Logger, database: DatabaseTarget, options: GatewayOptions = {}): Promise<Gateway> {
   const authPool = createPool(database.authUrl, "api", config.database.pool, config.database, log);
   const ownerPool = createPool(database.ownerUrl, "owner", config.database.pool, config.database, log, config.worker.concurrency + 3);
-  const credentials = createCredentialStore({ pool: authPool, listenUrl: database.authUrl, maxEntries: config.jwt.credentialCacheEntries, log });
+  const redis = connectRedis(config.redis, log);
+  const credentials = createCredentialStore({
+    pool: authPool,
+    listenUrl: database.authUrl,
+    maxEntries: config.jwt.credentialCacheEntries,
+    redis,
+    sessionTtlS: config.jwt.refreshTokenTtlS,
+    log,
+  });
   // Read at every scrape, so that the replica's pool (created below, with the metrics' registry) is included.
   const pools: Record<string, pg.Pool> = { api: authPool, owner: ownerPool };
   const metrics = createMetrics(pools, credentials);
@@ -94,7 +102,6 @@ export async function startGateway(config: Config, log: Logger, database: Databa
   const apiKeyUsage = createApiKeyUsage(authPool, log);
   const authenticate = createAuthenticate({ tokens, credentials, usage: apiKeyUsage });
   installAuth(app, authenticate, log);
-  const redis = connectRedis(config.redis, log);
   const rateLimits = createRateLimits(config.rateLimit, redis);
   installGraphQLGuards(app, config.graphql.bodyLimitBytes, rateLimits);
   const sms = createSmsSender(config.sms, config.outbound, log, config.isProduction);

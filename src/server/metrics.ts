@@ -75,13 +75,14 @@ export function createMetrics(pools: Record<string, pg.Pool>, credentials?: Pick
   if (credentials) {
     new client.Counter({
       name: "spendgate_credential_checks_total",
-      help: "Credential checks of requests (token's user and session, API key), by where the answer came from: memory (the credential cache) or database.",
+      help: "Credential checks of requests (token's user and session, API key), by where the answer came from: memory (the credential cache), redis (sessions and logged-out tokens, with REDIS_URL) or database.",
       labelNames: ["source"],
       registers: [registry],
       collect() {
-        const { hits, misses } = credentials.stats();
+        const { hits, redisHits, misses } = credentials.stats();
         this.reset();
         this.inc({ source: "memory" }, hits);
+        this.inc({ source: "redis" }, redisHits);
         this.inc({ source: "database" }, misses);
       },
     });

@@ -120,7 +120,9 @@ test.serial("a transaction that changes someone's credentials names the user aft
   const userId = await createUser(db.ownerPool);
   const session = async () => (await db.ownerPool.query<{ id: string }>("select app_private.create_session($1, $2, '1 day') as id", [userId, fakeHash()])).rows[0]!.id;
   const told: string[] = [];
-  const run = makeWithPgClient(pool, (changed) => told.push(changed));
+  // Told a moment later (as a Redis deletion would be): the assertions after each run() show that
+  // the run waits for it, so the answer of a request cannot leave before the cache has forgotten.
+  const run = makeWithPgClient(pool, (changed) => new Promise<void>((resolve) => setImmediate(() => resolve(void told.push(changed)))));
   const asUser = (sessionId: string) => ({ role: "spendgate_user", "jwt.claims.role": "user", "jwt.claims.user_id": userId, "jwt.claims.session_id": sessionId });
 
   const rolledBack = await session();

@@ -85,7 +85,8 @@ test("the API hides deleted legacy rows; an admin sees them only when asking for
   t.deepEqual(all.projects.nodes, [{ name: "Old", deletedAt: "2024-05-01T12:00:00.000000+00:00" }]);
 });
 
-test("importing deleted records writes no audit entry, and export gives them back with their deleted_at", async (t) => {
+// Serial, so before the concurrent tests: refreshing s1 (above) revokes it, and the export must see the file as imported.
+test.serial("importing deleted records writes no audit entry, and export gives them back with their deleted_at", async (t) => {
   const { rows: [log] } = await ctx.db.ownerPool.query("select count(*)::int n from app_private.soft_delete_log");
   t.is(log.n, 0);
   const out = tempFile("export.json");

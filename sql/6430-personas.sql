@@ -19,12 +19,15 @@
 --   4. the rules of the new persona propose pending recommendations, at most one pending per user
 --      and rule, and none for a rule decided on in the last 30 days.
 
--- Signals of eligible users (one row each, users without requests included).
+-- Signals of eligible users (one row each, users without requests included). Neither security
+-- definer nor SET: the planner inlines it into compute_personas' statement, where as_of and
+-- only_user are known values, so the nightly run (all users: hash joins over whole tables) and
+-- the on-demand run (one user: index scans) each get their own plan. As a separate SQL function
+-- it was planned once with unknown parameters, which gave the nightly run one index probe of
+-- requests per user.
 create or replace function app_private.insight_signals(as_of timestamptz, only_user uuid default null)
   returns table (user_id uuid, signals_30d jsonb, signals_180d jsonb)
   language sql stable
-  security definer
-  set search_path = pg_catalog, public, pg_temp
 as $$
   with params as (
     select (as_of at time zone 'utc')::date as today,
@@ -183,12 +186,17 @@ comment on function app_private.recommendation_rules(integer, jsonb) is
   'The recommendation rules of a persona: rule name, type, title, content, a rationale filled in from the 30-day signals, and the signals the rule looks at (recorded in decision_trace).';
 revoke all on function app_private.recommendation_rules(integer, jsonb) from public;
 
+-- PL/pgSQL only to plan the statement with its arguments' values (plan_cache_mode): an SQL
+-- function's statement is planned with unknown parameters, the same plan for one user and for all.
 create or replace function app_private.compute_personas(as_of timestamptz default now(), only_user uuid default null)
   returns table (profiles_changed integer, recommendations_proposed integer)
-  language sql volatile
+  language plpgsql volatile
   security definer
   set search_path = pg_catalog, public, pg_temp
+  set plan_cache_mode = force_custom_plan
 as $$
+begin
+  return query
   with computed as materialized (
     select s.user_id, p.persona_id, p.persona_name, p.persona_rule, s.signals_30d, s.signals_180d
       from app_private.insight_signals(as_of, only_user) s
@@ -220,6 +228,7 @@ as $$
     returning 1
   )
   select (select count(*)::integer from upserted), (select count(*)::integer from proposed);
+end;
 $$;
 comment on function app_private.compute_personas(timestamptz, uuid) is
   'The persona job: signals, persona, profile upsert (only when changed) and pending recommendations for every active, consenting user, or only one; returns how many profiles changed and recommendations were proposed. Idempotent.';

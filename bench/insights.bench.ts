@@ -74,25 +74,26 @@ const database = `spendgate_bench_insights_${randomBytes(4).toString("hex")}`;
 await onServer(`create database ${database}`);
 const ownerUrl = urlFor(database);
 const authUrl = urlFor(database, AUTHENTICATOR_ROLE);
-const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
+// BENCH_INSIGHTS_WORK_MEM: the sessions' work_mem (the job's sorts and hashes spill to disk above it).
+const owner = new pg.Pool({ connectionString: ownerUrl, max: 4, ...(process.env.BENCH_INSIGHTS_WORK_MEM ? { options: `-c work_mem=${process.env.BENCH_INSIGHTS_WORK_MEM}` } : {}) });
 const gateways: Gateway[] = [];
 try {
   await runMigrations(ownerUrl, "up");
   const plansFile = process.env.BENCH_INSIGHTS_PLANS ?? `${os.tmpdir()}/${database}-plans.txt`;
   console.log(`\n## compute_personas: ${REQUESTS_PER_USER} requests per user over 180 days, every tenth user with an upload of 10 transactions\n`);
-  console.log("| users | requests | upload rows | seeded in s | nightly run s | users/s | no-op run s | users/s | on demand p50 ms (writes) | max | on demand p50 ms (no change) | max | profiles changed | recommendations proposed |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("| users | requests | upload rows | seeded in s | nightly run s | its backend CPU s | users/s | no-op run s | its backend CPU s | on demand p50 ms (writes) | max | on demand p50 ms (no change) | max | profiles changed | recommendations proposed |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   let seeded = 0;
   for (const users of STEPS) {
     const [, seedSeconds] = await timed(() => seed(seeded, users));
     seeded = users;
     const sample = (await owner.query<{ user_id: string }>("select user_id from app_public.users order by random() limit $1", [ON_DEMAND_USERS])).rows.map((r) => r.user_id);
     const onDemandWrites = await onDemand(sample);
-    const [[first], firstSeconds] = await timed(async () => (await owner.query("select * from app_private.compute_personas(now())")).rows);
-    const [, secondSeconds] = await timed(async () => (await owner.query("select * from app_private.compute_personas(now())")).rows);
+    const first = await nightly();
+    const second = await nightly();
     const onDemandNoChange = await onDemand(sample);
     const counts = (await owner.query("select (select count(*) from app_public.requests)::int as requests, (select count(*) from app_public.upload_transactions)::int as uploaded")).rows[0];
-    console.log(`| ${users} | ${counts.requests} | ${counts.uploaded} | ${fmt(seedSeconds)} | ${fmt(firstSeconds, 2)} | ${fmt(users / firstSeconds, 0)} | ${fmt(secondSeconds, 2)} | ${fmt(users / secondSeconds, 0)} | ${fmt(onDemandWrites.p50, 1)} | ${fmt(onDemandWrites.max, 1)} | ${fmt(onDemandNoChange.p50, 1)} | ${fmt(onDemandNoChange.max, 1)} | ${first.profiles_changed} | ${first.recommendations_proposed} |`);
+    console.log(`| ${users} | ${counts.requests} | ${counts.uploaded} | ${fmt(seedSeconds)} | ${fmt(first.seconds, 2)} | ${fmt(first.cpu, 2)} | ${fmt(users / first.seconds, 0)} | ${fmt(second.seconds, 2)} | ${fmt(second.cpu, 2)} | ${fmt(onDemandWrites.p50, 1)} | ${fmt(onDemandWrites.max, 1)} | ${fmt(onDemandNoChange.p50, 1)} | ${fmt(onDemandNoChange.max, 1)} | ${first.profiles_changed} | ${first.recommendations_proposed} |`);
   }
   const personas = (await owner.query("select persona_name, count(*)::int as n from app_public.user_profiles group by 1 order by 1")).rows;
   console.log(`\npersonas: ${personas.map((p) => `${p.persona_name} ${p.n}`).join(", ")}`);
@@ -166,6 +167,33 @@ async function seed(seeded: number, users: number): Promise<void> {
     client.release();
   }
   await owner.query("analyze");
+}
+
+/**
+ * The nightly run for every user: wall time and the CPU time its PostgreSQL backend used (from
+ * /proc, when the server is on this machine; NaN otherwise). On a shared machine the CPU time is
+ * the steadier figure: wall time includes waiting for the other processes' turn.
+ */
+async function nightly(): Promise<{ seconds: number; cpu: number; profiles_changed: number; recommendations_proposed: number }> {
+  const client = await owner.connect();
+  try {
+    const pid = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
+    const cpu = () => {
+      try {
+        // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): user and system time,
+        // in clock ticks (100 a second on Linux).
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return NaN;
+      }
+    };
+    const cpuBefore = cpu();
+    const [{ rows }, seconds] = await timed(() => client.query("select * from app_private.compute_personas(now())"));
+    return { seconds, cpu: cpu() - cpuBefore, ...rows[0] };
+  } finally {
+    client.release();
+  }
 }
 
 /** Latency of the on-demand run (compute_personas for one user), one user after the other. */

@@ -39,7 +39,7 @@ as $$
   ), windows (days) as (
     values (30), (180)
   ), recorded as (
-    -- The only scan of requests: one row per user, UTC day, provider and model.
+    -- The recorded spend: one row per user, UTC day, provider and model.
     select r.user_id, (r.created_at at time zone 'utc')::date as day,
            lower(coalesce(r.api_provider, 'unknown')) as provider, coalesce(r.model_name, 'unknown') as model,
            count(*) as requests, count(*) filter (where r.status = 'rejected') as rejected, sum(r.settled_cost) as spend,

@@ -1,10 +1,15 @@
 -- after: 20261130050000-insights
 -- Why: the persona job (task compute_personas: nightly, and on demand for one user). In one
 -- set-based statement for all users at once, so it scales with the number of users:
---   1. signals over the last 30 and 180 UTC days from the spend Spendgate recorded (requests),
---      for every active user who consented (users.consent_status);
+--   1. signals over the last 30 and 180 UTC days from the spend Spendgate recorded (requests) and
+--      the spend the user uploaded (upload_transactions of completed uploads, issue 12), for every
+--      active user who consented (users.consent_status). An uploaded transaction is the same
+--      spend as a request when reconciliation would match it (its external_id is the id of an
+--      executed request of the same user, data_uploads_request_matches): then only the request
+--      counts. A transaction whose external_id is in several of the user's uploads counts from
+--      the newest one only (re-uploading an export does not double it);
 --   2. a persona from the 30-day signals (README, "Spend insights": rules in this order):
---        5 dormant   no request in 30 days
+--        5 dormant   no request and no uploaded transaction in 30 days
 --        4 at_risk   a budget ran at >= 80% of a limit, or >= 20% of requests were rejected
 --        3 growing   the last 15 days cost >= 1.5 times the 15 days before
 --        2 bursty    the busiest day cost >= 5 times the average day
@@ -14,36 +19,67 @@
 --   4. the rules of the new persona propose pending recommendations, at most one pending per user
 --      and rule, and none for a rule decided on in the last 30 days.
 
--- Signals of eligible users (one row each, users without requests included).
+-- Signals of eligible users (one row each, users without requests included). Neither security
+-- definer nor SET: the planner inlines it into compute_personas' statement, where as_of and
+-- only_user are known values, so the nightly run (all users: hash joins over whole tables) and
+-- the on-demand run (one user: index scans) each get their own plan. As a separate SQL function
+-- it was planned once with unknown parameters, which gave the nightly run one index probe of
+-- requests per user.
 create or replace function app_private.insight_signals(as_of timestamptz, only_user uuid default null)
   returns table (user_id uuid, signals_30d jsonb, signals_180d jsonb)
   language sql stable
-  security definer
-  set search_path = pg_catalog, public, pg_temp
 as $$
   with params as (
-    select (as_of at time zone 'utc')::date as today
+    select (as_of at time zone 'utc')::date as today,
+           (((as_of at time zone 'utc')::date - 179)::timestamp at time zone 'utc') as since
   ), eligible as (
     select u.user_id from app_public.users u
      where u.consent_status and u.account_status = 'active' and u.deleted_at is null
        and (only_user is null or u.user_id = only_user)
   ), windows (days) as (
     values (30), (180)
-  ), per_day as (
-    -- The only scan of requests: one row per user, UTC day, provider and model.
+  ), recorded as (
+    -- The recorded spend: one row per user, UTC day, provider and model.
     select r.user_id, (r.created_at at time zone 'utc')::date as day,
-           coalesce(r.api_provider, 'unknown') as provider, coalesce(r.model_name, 'unknown') as model,
-           count(*) as requests, count(*) filter (where r.status = 'rejected') as rejected, sum(r.settled_cost) as spend
+           lower(coalesce(r.api_provider, 'unknown')) as provider, coalesce(r.model_name, 'unknown') as model,
+           count(*) as requests, count(*) filter (where r.status = 'rejected') as rejected, sum(r.settled_cost) as spend,
+           0 as uploaded_rows, 0 as uploaded_spend
       from app_public.requests r join eligible e on e.user_id = r.user_id, params p
-     where r.created_at >= ((p.today - 179)::timestamp at time zone 'utc') and r.created_at < as_of and r.deleted_at is null
+     where r.created_at >= p.since and r.created_at < as_of and r.deleted_at is null
      group by 1, 2, 3, 4
+  ), uploads as (
+    -- Transactions of the user's completed uploads in the window, each with the request it
+    -- names (external_id, when it is a uuid) and whether a newer upload has the same external_id.
+    select t.user_id, t.occurred_at, t.provider, t.model, t.cost,
+           case when t.external_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                then lower(t.external_id)::uuid end as request_id,
+           t.external_id is not null and d.created_at < max(d.created_at) over (partition by t.user_id, t.external_id) as superseded
+      from app_public.upload_transactions t
+      join eligible e on e.user_id = t.user_id
+      join app_public.data_uploads d on d.upload_id = t.upload_id and d.status = 'completed' and d.deleted_at is null,
+      params p
+     where t.occurred_at >= p.since and t.occurred_at < as_of and t.deleted_at is null
+  ), uploaded as (
+    -- Only what Spendgate did not record: not a settled request of the user (those count above).
+    select x.user_id, (x.occurred_at at time zone 'utc')::date as day, x.provider, x.model,
+           0 as requests, 0 as rejected, sum(x.cost) as spend, count(*) as uploaded_rows, sum(x.cost) as uploaded_spend
+      from uploads x
+     where not x.superseded
+       and not exists (select from app_public.requests r
+                        where r.request_id = x.request_id and r.user_id = x.user_id
+                          and r.status = 'executed' and r.deleted_at is null)
+     group by 1, 2, 3, 4
+  ), per_day as (
+    select * from recorded union all select * from uploaded
   ), in_window as (
     select w.days, d.* from per_day d cross join windows w, params p where d.day > p.today - w.days
   ), by_day as (
-    select i.user_id, i.days, i.day, sum(i.requests) as requests, sum(i.rejected) as rejected, sum(i.spend) as spend
+    select i.user_id, i.days, i.day, sum(i.requests) as requests, sum(i.rejected) as rejected, sum(i.spend) as spend,
+           sum(i.uploaded_rows) as uploaded_rows, sum(i.uploaded_spend) as uploaded_spend
       from in_window i group by 1, 2, 3
   ), totals as (
     select b.user_id, b.days, sum(b.requests) as requests, sum(b.rejected) as rejected, sum(b.spend) as spend,
+           sum(b.uploaded_rows) as uploaded_rows, sum(b.uploaded_spend) as uploaded_spend,
            count(*) as active_days, max(b.spend) as max_daily,
            coalesce(sum(b.spend) filter (where b.day > p.today - b.days / 2), 0) as recent_half,
            coalesce(sum(b.spend) filter (where b.day <= p.today - b.days / 2), 0) as earlier_half
@@ -73,6 +109,8 @@ as $$
              'rejected_requests', coalesce(t.rejected, 0),
              'rejection_rate', coalesce(round(t.rejected::numeric / nullif(t.requests, 0), 4), 0),
              'total_spend', coalesce(t.spend, 0),
+             'uploaded_transactions', coalesce(t.uploaded_rows, 0),
+             'uploaded_spend', coalesce(t.uploaded_spend, 0),
              'daily_spend', round(coalesce(t.spend, 0) / w.days, 8),
              'active_days', coalesce(t.active_days, 0),
              'max_daily_spend', coalesce(t.max_daily, 0),
@@ -92,7 +130,7 @@ as $$
     from signals s group by s.user_id;
 $$;
 comment on function app_private.insight_signals(timestamptz, uuid) is
-  'Spend signals over the 30 and 180 UTC days up to as_of of every active, consenting user (or only one): requests, rejections, spend (settled), daily spend, active days, busiest day, burstiness, trend, shares by provider and model, budget utilization.';
+  'Spend signals over the 30 and 180 UTC days up to as_of of every active, consenting user (or only one): requests, rejections, spend (settled requests plus uploaded transactions that match no settled request), the uploaded part of it, daily spend, active days, busiest day, burstiness, trend, shares by provider and model, budget utilization.';
 revoke all on function app_private.insight_signals(timestamptz, uuid) from public;
 
 create or replace function app_private.persona_for(signals_30d jsonb)
@@ -100,7 +138,8 @@ create or replace function app_private.persona_for(signals_30d jsonb)
   language sql immutable
 as $$
   select p.persona_id, p.persona_name, p.persona_rule from (values
-    (5, 'dormant', 'requests = 0', (signals_30d ->> 'requests')::numeric = 0),
+    (5, 'dormant', 'requests = 0 and uploaded_transactions = 0',
+       (signals_30d ->> 'requests')::numeric = 0 and coalesce((signals_30d ->> 'uploaded_transactions')::numeric, 0) = 0),
     (4, 'at_risk', 'budget_utilization >= 0.8 or rejection_rate >= 0.2',
        coalesce((signals_30d ->> 'budget_utilization')::numeric, 0) >= 0.8 or (signals_30d ->> 'rejection_rate')::numeric >= 0.2),
     (3, 'growing', 'trend >= 1.5', coalesce((signals_30d ->> 'trend')::numeric, 0) >= 1.5),
@@ -138,8 +177,8 @@ as $$
        array['trend', 'total_spend', 'share_by_provider']),
       (5, 'getting_started', 'education', 'Pick up where you left off',
        'Your projects, budgets and policies are still in place: an agent can submit requests again at any time.',
-       'You have made no requests in the last 30 days.',
-       array['requests'])
+       'You have made no requests and uploaded no spend in the last 30 days.',
+       array['requests', 'uploaded_transactions'])
     ) as r (persona_id, rule, type, title, content, rationale, signal_keys)
    where r.persona_id = recommendation_rules.persona_id;
 $$;
@@ -147,12 +186,17 @@ comment on function app_private.recommendation_rules(integer, jsonb) is
   'The recommendation rules of a persona: rule name, type, title, content, a rationale filled in from the 30-day signals, and the signals the rule looks at (recorded in decision_trace).';
 revoke all on function app_private.recommendation_rules(integer, jsonb) from public;
 
+-- PL/pgSQL only to plan the statement with its arguments' values (plan_cache_mode): an SQL
+-- function's statement is planned with unknown parameters, the same plan for one user and for all.
 create or replace function app_private.compute_personas(as_of timestamptz default now(), only_user uuid default null)
   returns table (profiles_changed integer, recommendations_proposed integer)
-  language sql volatile
+  language plpgsql volatile
   security definer
   set search_path = pg_catalog, public, pg_temp
+  set plan_cache_mode = force_custom_plan
 as $$
+begin
+  return query
   with computed as materialized (
     select s.user_id, p.persona_id, p.persona_name, p.persona_rule, s.signals_30d, s.signals_180d
       from app_private.insight_signals(as_of, only_user) s
@@ -184,6 +228,7 @@ as $$
     returning 1
   )
   select (select count(*)::integer from upserted), (select count(*)::integer from proposed);
+end;
 $$;
 comment on function app_private.compute_personas(timestamptz, uuid) is
   'The persona job: signals, persona, profile upsert (only when changed) and pending recommendations for every active, consenting user, or only one; returns how many profiles changed and recommendations were proposed. Idempotent.';

@@ -3,6 +3,8 @@
 // deletes, restores, hard deletes and rolled-back transactions as the owner, and after every
 // batch app_public.spend_rollup_discrepancies() must find nothing. Concurrent settlements on the
 // same rollup rows must not lose an update. The client-facing flow is test/api/spend-rollups.test.ts.
+// The tests run one after another: the discrepancy check reads the whole database, and the
+// rebuild test breaks a rollup row on purpose.
 import test from "ava";
 import type pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -30,7 +32,7 @@ async function discrepancies(): Promise<unknown[]> {
   return (await db.ownerPool.query("select * from app_public.spend_rollup_discrepancies()")).rows;
 }
 
-test("after every batch of random operations on requests, both rollups equal the sums over requests", async (t) => {
+test.serial("after every batch of random operations on requests, both rollups equal the sums over requests", async (t) => {
   const next = random(20261130);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const cost = () => (Math.floor(next() * 1_000_000) / 100_000).toFixed(5);
@@ -42,8 +44,9 @@ test("after every batch of random operations on requests, both rollups equal the
   const agents = ["a", "b", null] as const;
   const providers = ["openai", "anthropic", null] as const;
   const models = ["small", "large"] as const;
+  // Only this test's requests: the file's other tests run at the same time on the same database.
   const ids = async (client: pg.PoolClient, where = "true") =>
-    (await client.query<{ request_id: string }>(`select request_id from app_public.requests where ${where}`)).rows.map((r) => r.request_id);
+    (await client.query<{ request_id: string }>(`select request_id from app_public.requests where user_id = any($1) and ${where}`, [users.map((user) => user.id)])).rows.map((r) => r.request_id);
 
   const operations: Record<string, (client: pg.PoolClient) => Promise<unknown>> = {
     async insert(client) {
@@ -108,7 +111,7 @@ test("after every batch of random operations on requests, both rollups equal the
   t.is(counts.empty_rows, 0, "rows left at zero requests are deleted");
 });
 
-test("concurrent settlements of the same day, provider and model lose no update", async (t) => {
+test.serial("concurrent settlements of the same day, provider and model lose no update", async (t) => {
   const users = await Promise.all(Array.from({ length: 8 }, () => createUser(db.ownerPool)));
   await Promise.all(users.map(async (user) => {
     for (let i = 0; i < 10; i++) {
@@ -126,7 +129,7 @@ test("concurrent settlements of the same day, provider and model lose no update"
   t.deepEqual(await discrepancies(), []);
 });
 
-test("the backfill (rebuild) recomputes both rollups from requests", async (t) => {
+test.serial("the backfill (rebuild) recomputes both rollups from requests", async (t) => {
   const user = await createUser(db.ownerPool);
   await db.ownerPool.query(
     "insert into app_public.requests (user_id, api_provider, model_name, status, estimated_cost, actual_cost) values ($1, 'rebuilt', 'm', 'executed', 1, 3)",

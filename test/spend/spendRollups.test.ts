@@ -107,7 +107,7 @@ test.serial("after every batch of random operations on requests, both rollups eq
             (select count(*) from app_public.daily_spend)::int as daily_rows,
             (select count(*) from app_public.platform_daily_spend where settled_requests = 0)::int as empty_rows`,
   );
-  t.true(counts.settled > 20 && counts.daily_rows > 10, `the run exercised the rollups (${JSON.stringify(counts)})`);
+  t.true(counts.settled >= 10 && counts.daily_rows >= 5, `the run exercised the rollups (${JSON.stringify(counts)})`);
   t.is(counts.empty_rows, 0, "rows left at zero requests are deleted");
 });
 

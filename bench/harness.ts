@@ -139,6 +139,7 @@ interface LoadFigures {
   timeouts: number;
   unexpected: number;
   unexpectedSample?: string;
+  cpuMs: number;
   rps: number;
   p50: number;
   p99: number;
@@ -196,6 +197,8 @@ export interface Measurement {
   dbMs: number;
   /** Node CPU time of the server process per request, ms. */
   nodeMs: number;
+  /** CPU time of the load generator (autocannon) per request, ms. */
+  loadMs: number;
 }
 
 /**
@@ -218,7 +221,7 @@ export async function measure(server: Server, request: Request, connections: num
   }
   let dbMs = 0;
   for (const [pid, after] of dbAfter) dbMs += after - (dbBefore.get(pid) ?? 0);
-  return { rps: requests / seconds, p50: figures.p50, p99: figures.p99, requests, dbMs: dbMs / requests, nodeMs: (nodeAfter - nodeBefore) / requests };
+  return { rps: requests / seconds, p50: figures.p50, p99: figures.p99, requests, dbMs: dbMs / requests, nodeMs: (nodeAfter - nodeBefore) / requests, loadMs: figures.cpuMs / requests };
 }
 
 /** Medians of several rounds' figures, field by field. */
@@ -231,5 +234,6 @@ export function median(rounds: Measurement[]): Measurement {
     requests: rounds.reduce((sum, r) => sum + r.requests, 0),
     dbMs: mid(rounds.map((r) => r.dbMs)),
     nodeMs: mid(rounds.map((r) => r.nodeMs)),
+    loadMs: mid(rounds.map((r) => r.loadMs)),
   };
 }

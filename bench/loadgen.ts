@@ -22,6 +22,7 @@ interface Options {
 }
 
 const options = JSON.parse(process.argv[2]!) as Options;
+const cpuAtStart = process.cpuUsage();
 let unexpected = 0;
 let unexpectedSample: string | undefined;
 let connection = 0;
@@ -65,6 +66,11 @@ const figures = {
   rps: result["2xx"] / options.seconds,
   p50: result.latency.p50,
   p99: result.latency.p99,
+  /** This process's own CPU time during the run, ms: what the load costs the machine's cores. */
+  cpuMs: (() => {
+    const { user, system } = process.cpuUsage(cpuAtStart);
+    return (user + system) / 1000;
+  })(),
   statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count])),
 };
 process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -130,7 +130,7 @@ async function main() {
           // Alternate who goes first, so that a drift in the machine's load hits both alike.
           const runs = [
             async () => viaGateway.push(await measure(gateway!, requestFor(s), clients, SECONDS, owner, database)),
-            async () => direct.push(pgbench(database, pgbenchScript(s, config.graphql.statementTimeoutMs), clients, dir, AUTHENTICATOR_ROLE)),
+            async () => direct.push(await pgbench(database, pgbenchScript(s, config.graphql.statementTimeoutMs), clients, dir, AUTHENTICATOR_ROLE, owner)),
           ];
           if ((round + step) % 2) runs.reverse();
           for (const run of runs) await run();
@@ -141,7 +141,7 @@ async function main() {
           s,
           clients,
           gateway: median(viaGateway),
-          pgbench: { tps: mid(direct.map((d) => d.tps)), p50: mid(direct.map((d) => d.p50)), p99: mid(direct.map((d) => d.p99)), count: direct.reduce((n, d) => n + d.count, 0) },
+          pgbench: { tps: mid(direct.map((d) => d.tps)), p50: mid(direct.map((d) => d.p50)), p99: mid(direct.map((d) => d.p99)), dbMs: mid(direct.map((d) => d.dbMs!)), clientMs: mid(direct.map((d) => d.clientMs!)), count: direct.reduce((n, d) => n + d.count, 0) },
         });
       }
     }
@@ -162,11 +162,12 @@ async function main() {
     loadAverages.push(os.loadavg());
 
     console.log(`\n## submitRequest: gateway vs pgbench (${ROUNDS} alternating rounds of ${SECONDS} s per step, medians; gateway pool ${POOL_MAX})\n`);
-    console.log("| budgets | clients | gateway req/s | gateway p50 / p99 ms | gateway DB ms/req | gateway Node CPU ms/req | pgbench tx/s | pgbench p50 / p99 ms | gateway / pgbench |");
-    console.log("|---|---|---|---|---|---|---|---|---|");
+    console.log("| budgets | clients | gateway req/s | p50 / p99 ms | DB ms/req | Node CPU ms/req | autocannon ms/req | pgbench tx/s | p50 / p99 ms | DB ms/tx | pgbench ms/tx | gateway / pgbench |");
+    console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (const { s, clients, gateway: g, pgbench: d } of results) {
-      console.log(`| ${s.label} | ${clients} | ${fmt(g.rps, 0)} | ${fmt(g.p50, 0)} / ${fmt(g.p99, 0)} | ${fmt(g.dbMs, 3)} | ${fmt(g.nodeMs, 3)} | ${fmt(d.tps, 0)} | ${fmt(d.p50, 2)} / ${fmt(d.p99, 2)} | ${fmt(g.rps / d.tps, 2)} |`);
+      console.log(`| ${s.label} | ${clients} | ${fmt(g.rps, 0)} | ${fmt(g.p50, 0)} / ${fmt(g.p99, 0)} | ${fmt(g.dbMs, 2)} | ${fmt(g.nodeMs, 2)} | ${fmt(g.loadMs, 2)} | ${fmt(d.tps, 0)} | ${fmt(d.p50, 1)} / ${fmt(d.p99, 1)} | ${fmt(d.dbMs!, 2)} | ${fmt(d.clientMs!, 2)} | ${fmt(g.rps / d.tps, 2)} |`);
     }
+    console.log("\nCPU ms per request or transaction: DB = the PostgreSQL backends serving it; Node = the gateway process; autocannon and pgbench = the load generator's own process.");
     console.log(`\nrequests recorded: ${check.rows[0].requests}, by ${check.rows[0].users} users; budgets whose counters differ from the outstanding reservations after the load: ${check.rows[0].bad}`);
     console.log(`\n## reset_budgets over ${RESET_ROWS} budgets (set-up ${fmt(reset.loadSeconds, 1)} s)\n`);
     console.log(reset.table.join("\n"));

@@ -191,7 +191,7 @@ const projectId = (n: number) => `00000000-0000-4000-9000-${String(n).padStart(1
  */
 async function resetBudgets(owner: pg.Pool): Promise<{ loadSeconds: number; table: string[] }> {
   const t0 = performance.now();
-  const users = Math.min(1000, RESET_ROWS);
+  const users = Math.max(1, Math.min(1000, RESET_ROWS));
   const load = await owner.connect();
   try {
     await load.query("begin");

@@ -1,5 +1,14 @@
 // The part of autocannon's programmatic API that bench/loadgen.ts uses (the package ships no types).
 declare module "autocannon" {
+  interface RequestData {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  }
+  interface Client {
+    setHeadersAndBody(headers: Record<string, string>, body: string | undefined): void;
+  }
   interface Options {
     url: string;
     connections: number;
@@ -7,6 +16,11 @@ declare module "autocannon" {
     method: string;
     headers: Record<string, string>;
     body?: string;
+    setupClient?: (client: Client) => void;
+    requests?: {
+      setupRequest?: (request: RequestData, context: Record<string, unknown>) => RequestData;
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
+    }[];
   }
   interface Result {
     "2xx": number;

@@ -171,7 +171,7 @@ async function main() {
     for (const server of servers.splice(0)) await server.stop();
 
     // The floor: the point lookup's SQL in PostGraphile's transaction shape, as the authenticator.
-    const lookup = pgbench(database, `begin;
+    const lookup = await pgbench(database, `begin;
 select set_config('role', 'spendgate_user', true), set_config('jwt.claims.user_id', '${userId}', true), set_config('jwt.claims.role', 'spendgate_user', true);
 select user_id, tier, total_spending, available_balance from app_public.users where user_id = '${userId}';
 commit;

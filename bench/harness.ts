@@ -30,6 +30,7 @@ export interface ServerEnv {
   authUrl: string;
   jwtSecret: string;
   poolMax: number;
+  /** With a directory, the server process writes a V8 CPU profile there when it stops (--cpu-prof). */
 }
 
 export async function startServer(kind: ServerKind, env: ServerEnv): Promise<Server> {
@@ -123,6 +124,12 @@ export interface Request {
   body?: string;
   /** The status every answer must have: 200, or e.g. 401 for a rejection scenario. */
   expect: number;
+  /** Connection i sends perConnection[i mod n]'s headers (over `headers`) and body (bench/loadgen.ts). */
+  perConnection?: { headers?: Record<string, string>; body?: string }[];
+  /** Replaced by a fresh UUID in every request's body, by the load generator. */
+  freshToken?: string;
+  /** Every answer's body must contain it (e.g. `"approved"`): a GraphQL error in a 200 voids the run. */
+  expectInBody?: string;
 }
 
 interface LoadFigures {
@@ -130,16 +137,19 @@ interface LoadFigures {
   non2xx: number;
   errors: number;
   timeouts: number;
+  unexpected: number;
+  unexpectedSample?: string;
+  cpuMs: number;
   rps: number;
   p50: number;
   p99: number;
   statuses: Record<string, number>;
-  cpuMs: number;
 }
 
 /** Runs autocannon in its own process against `url` + request, `connections` at a time. */
 export function load(url: string, request: Request, connections: number, seconds: number): Promise<LoadFigures> {
-  const options = { url: `${url}${request.path}`, connections, seconds, method: request.method, headers: request.headers, body: request.body };
+  const { method, headers, body, perConnection, freshToken, expectInBody } = request;
+  const options = { url: `${url}${request.path}`, connections, seconds, method, headers, body, perConnection, freshToken, expectInBody };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(HERE, "loadgen.ts"), JSON.stringify(options)], { stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
@@ -203,8 +213,11 @@ export async function measure(server: Server, request: Request, connections: num
   const dbAfter = await backendCpu(observer, database);
   const requests = figures.statuses[String(request.expect)] ?? 0;
   const total = Object.values(figures.statuses).reduce((sum, n) => sum + n, 0);
-  if (requests !== total || figures.errors || figures.timeouts || requests === 0) {
-    throw new Error(`${server.kind}: answers ${JSON.stringify(figures.statuses)} (expected only ${request.expect}), ${figures.errors} errors, ${figures.timeouts} timeouts: the run is void`);
+  if (requests !== total || figures.errors || figures.timeouts || figures.unexpected || requests === 0) {
+    throw new Error(
+      `${server.kind}: answers ${JSON.stringify(figures.statuses)} (expected only ${request.expect}), ${figures.errors} errors, ${figures.timeouts} timeouts, ` +
+        `${figures.unexpected} without ${JSON.stringify(request.expectInBody)}${figures.unexpectedSample ? ` (e.g. ${figures.unexpectedSample})` : ""}: the run is void`,
+    );
   }
   let dbMs = 0;
   for (const [pid, after] of dbAfter) dbMs += after - (dbBefore.get(pid) ?? 0);

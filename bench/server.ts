@@ -71,7 +71,12 @@ async function plain(auth: boolean): Promise<{ url: string; close(): Promise<voi
 async function gateway(withRedis: boolean): Promise<{ url: string; close(): Promise<void> }> {
   const { startGateway } = await import("../src/server/gateway.ts");
   const redis = withRedis ? { REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379", REDIS_KEY_PREFIX: `spendgate-bench-${process.pid}` } : {};
-  const config = loadConfig({ NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, WORKER: "off", DB_POOL_MAX: String(poolMax), DB_POOL_MIN: "0", ...redis });
+  // The per-key rate limit still counts every call (its cost is measured) but never refuses one:
+  // an agent fleet on one key sends far more than the default 600 a minute here.
+  const config = loadConfig({
+    NODE_ENV: "production", PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, WORKER: "off", DB_POOL_MAX: String(poolMax), DB_POOL_MIN: "0",
+    RATE_LIMIT_REQUESTS_PER_KEY_PER_MINUTE: "1000000000", ...redis,
+  });
   // Logs at info, as in production, to a sink: their cost is part of the gateway's.
   return startGateway(config, createLogger(process.env.BENCH_LOG_LEVEL ?? "info"), { ownerUrl, authUrl, authenticatorPassword: undefined, embedded: undefined });
 }

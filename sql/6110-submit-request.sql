@@ -251,6 +251,11 @@ begin
     case when v_decision.scope is not null then v_decision end
   )
   returning * into v_request;
+  -- The gateway turns this into a 429-style hint on the response (Retry-After, extensions).
+  if v_reason = 'rate_limited' then
+    raise notice 'rate limited: retry after % s', v_decision.retry_after_seconds
+      using errcode = 'SGRTA', detail = v_decision.retry_after_seconds::text;
+  end if;
   return v_request;
 end;
 $$;

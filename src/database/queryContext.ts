@@ -10,9 +10,17 @@ export interface QueryContext {
   operationName(): string | undefined;
   /** SQL time of this request so far, in seconds. */
   sqlSeconds: number;
+  /** Set when a statement of this request was refused by a rate limit: when to try again (plugins/RetryAfterPlugin.ts). */
+  retryAfterSeconds?: number;
 }
 
 const storage = new AsyncLocalStorage<QueryContext>();
 
 export const runWithQueryContext = <T>(context: QueryContext, fn: () => T): T => storage.run(context, fn);
 export const currentQueryContext = (): QueryContext | undefined => storage.getStore();
+
+/** Records on the current request that a rate limit refused it for `seconds` (the longest wait wins). */
+export function noteRetryAfter(seconds: number): void {
+  const context = storage.getStore();
+  if (context && Number.isInteger(seconds) && seconds > 0) context.retryAfterSeconds = Math.max(context.retryAfterSeconds ?? 0, seconds);
+}

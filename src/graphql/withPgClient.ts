@@ -13,11 +13,14 @@
 // notice SGCRD naming the user (sql/2200-request-authentication.sql); once its transaction has
 // committed, `onCredentialsChanged` tells this instance's credential cache, and is awaited before
 // the answer leaves (with Redis it deletes the user's session keys there), so the client's next
-// request, here or with Redis on any instance, cannot be answered from a stale entry.
+// request, here or with Redis on any instance, cannot be answered from a stale entry. A
+// submitRequest refused by a rate limit gets a notice SGRTA with the seconds to wait, recorded
+// on the request's query context for plugins/RetryAfterPlugin.ts.
 import type { PgClientQuery, PgClientResult } from "postgraphile/@dataplan/pg";
 import type { NodePostgresPgClient } from "postgraphile/adaptors/pg";
 import type pg from "pg";
 import { PipelinedQuery, type PreambleStatement } from "../database/pipelinedQuery.ts";
+import { noteRetryAfter } from "../database/queryContext.ts";
 
 type WithPgClient = <T>(pgSettings: Record<string, string | undefined> | null, callback: (client: NodePostgresPgClient) => T | Promise<T>) => Promise<T>;
 type PgNotice = NonNullable<PgClientResult<unknown>["notices"]>[number];
@@ -59,6 +62,7 @@ interface Transaction {
 }
 
 const CREDENTIALS_CHANGED = "SGCRD";
+const RATE_LIMITED = "SGRTA";
 type CredentialsChanged = (userId: string) => void | Promise<void>;
 
 export function makeWithPgClient(pool: pg.Pool, onCredentialsChanged: CredentialsChanged = () => {}): WithPgClient {
@@ -112,6 +116,7 @@ class SettingsClient implements NodePostgresPgClient {
           ? await this.raw.query(config)
           : await new Promise((resolve, reject) => this.raw.query(new PipelinedQuery(preamble, config) as never, (error: Error | null, res: pg.QueryResult) => (error ? reject(error) : resolve(res))));
       for (const notice of notices ?? NO_NOTICES) {
+        if (notice.code === RATE_LIMITED) noteRetryAfter(Number(notice.detail));
         if (notice.code !== CREDENTIALS_CHANGED || !notice.detail) continue;
         // Outside a transaction the statement has committed by now.
         if (isOpen(this.transaction)) this.transaction.credentialsChanged.add(notice.detail);

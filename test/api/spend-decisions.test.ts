@@ -5,7 +5,7 @@
 import test from "ava";
 import { useTestGateway } from "../helpers/gateway.ts";
 import { bootstrapAdmin, promote, register, type Account } from "./client.ts";
-import { agent, submit } from "./spendAgent.ts";
+import { agent, call, submit } from "./spendAgent.ts";
 
 let operator: Account;
 const ctx = useTestGateway({}, async ({ db, gateway }) => {
@@ -71,6 +71,25 @@ test("a rate-limited request says when to retry; a pending one names the approva
   const limited = await decide(a);
   t.like(limited, { status: "rejected", reason: "rate_limited", decision: { scope: "policy", policyId: a.policyId, period: "minute", limit: "2", used: "2", requested: "1" } });
   t.true(limited.decision.retryAfterSeconds >= 1 && limited.decision.retryAfterSeconds <= 60, `retryAfterSeconds ${limited.decision.retryAfterSeconds}`);
+});
+
+test("a rate-limited submitRequest also carries a 429-style hint: Retry-After and extensions.retryAfterSeconds; other answers none", async (t) => {
+  const a = await newAgent({ policy: { rateLimits: { requests_per_minute: 1 } } });
+  const mutation = "mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { request { status reason decision { retryAfterSeconds } } } }";
+  const send = () => a.key.post(mutation, { input: { projectId: a.projectId, ...call() } });
+  const approved = await send();
+  t.is(approved.body.data.submitRequest.request.status, "approved");
+  t.is(approved.headers.get("retry-after"), null);
+  t.is((approved.body as { extensions?: unknown }).extensions, undefined);
+
+  const limited = await send();
+  t.is(limited.status, 200, "the rejected request is recorded: the mutation succeeded");
+  const { request } = limited.body.data.submitRequest;
+  t.like(request, { status: "rejected", reason: "rate_limited" });
+  const seconds = request.decision.retryAfterSeconds;
+  t.true(seconds >= 1 && seconds <= 60);
+  t.is(limited.headers.get("retry-after"), String(seconds));
+  t.deepEqual((limited.body as { extensions?: unknown }).extensions, { retryAfterSeconds: seconds });
 });
 
 test("budgetStatus shows the live holds, when the first expires, and the next reset", async (t) => {

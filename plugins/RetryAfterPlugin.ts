@@ -1,0 +1,32 @@
+// RetryAfterPlugin: a submitRequest refused by a policy's rate limit is a successful mutation (the
+// rejected request is recorded, with decision.retryAfterSeconds), so the HTTP status stays 200.
+// Clients and proxies that back off on 429 semantics get the same hint where they look for it:
+// a `Retry-After` header and `extensions.retryAfterSeconds` on the response. The seconds come
+// from the database (notice SGRTA of app_public.submit_request, collected by
+// src/graphql/withPgClient.ts on the request's query context).
+import type { ExecutionResult } from "postgraphile/graphql";
+import { currentQueryContext } from "../src/database/queryContext.ts";
+
+interface ExpressResponse {
+  headersSent: boolean;
+  setHeader(name: string, value: string): void;
+}
+
+const isResult = (value: unknown): value is ExecutionResult => typeof value === "object" && value !== null && !(Symbol.asyncIterator in value);
+
+export default {
+  name: "RetryAfterPlugin",
+  version: "1.0.0",
+  grafast: {
+    middleware: {
+      async execute(next, event) {
+        const result = await next();
+        const seconds = currentQueryContext()?.retryAfterSeconds;
+        if (seconds === undefined || !isResult(result)) return result;
+        const res = (event.args.requestContext as { expressv4?: { res?: ExpressResponse } } | undefined)?.expressv4?.res;
+        if (res && !res.headersSent) res.setHeader("Retry-After", String(seconds));
+        return { ...result, extensions: { ...result.extensions, retryAfterSeconds: seconds } };
+      },
+    },
+  },
+} satisfies GraphileConfig.Plugin;

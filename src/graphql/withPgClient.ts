@@ -57,8 +57,8 @@ type PooledConnection = pg.PoolClient & {
 /** Transaction state shared by a connection's client and its nested transaction clients. */
 interface Transaction {
   state: "none" | "pending" | "open";
-  /** Users whose credentials the open transaction changed (notices SGCRD), told at commit. */
-  credentialsChanged: Set<string>;
+  /** Users whose credentials the open transaction changed (notices SGCRD), told at commit; made on the first. */
+  credentialsChanged?: Set<string>;
 }
 
 const CREDENTIALS_CHANGED = "SGCRD";
@@ -74,7 +74,7 @@ export function makeWithPgClient(pool: pg.Pool, onCredentialsChanged: Credential
       raw.query("set jit_optimize_above_cost = -1").catch(() => {});
     }
     try {
-      return await callback(new SettingsClient(raw, settingsStatement(pgSettings), { state: "none", credentialsChanged: new Set() }, 0, onCredentialsChanged));
+      return await callback(new SettingsClient(raw, settingsStatement(pgSettings), { state: "none" }, 0, onCredentialsChanged));
     } finally {
       raw.release();
     }
@@ -119,7 +119,7 @@ class SettingsClient implements NodePostgresPgClient {
         if (notice.code === RATE_LIMITED) noteRetryAfter(Number(notice.detail));
         if (notice.code !== CREDENTIALS_CHANGED || !notice.detail) continue;
         // Outside a transaction the statement has committed by now.
-        if (isOpen(this.transaction)) this.transaction.credentialsChanged.add(notice.detail);
+        if (isOpen(this.transaction)) (this.transaction.credentialsChanged ??= new Set()).add(notice.detail);
         else await this.onCredentialsChanged(notice.detail);
       }
       return { rows: result.rows as TData[], rowCount: result.rowCount, notices: notices ?? NO_NOTICES };
@@ -136,7 +136,8 @@ class SettingsClient implements NodePostgresPgClient {
       const result = await callback(this.nested(1));
       if (isOpen(this.transaction)) {
         await this.raw.query("commit");
-        await Promise.all(Array.from(this.transaction.credentialsChanged, (userId) => this.onCredentialsChanged(userId)));
+        const changed = this.transaction.credentialsChanged;
+        if (changed) await Promise.all(Array.from(changed, (userId) => this.onCredentialsChanged(userId)));
       }
       return result;
     } catch (error) {
@@ -144,7 +145,7 @@ class SettingsClient implements NodePostgresPgClient {
       throw error;
     } finally {
       this.transaction.state = "none";
-      this.transaction.credentialsChanged.clear();
+      this.transaction.credentialsChanged = undefined;
     }
   }
 

@@ -120,6 +120,22 @@ test.serial("logging out ends that session's subscriptions at once (4403); anoth
   }
 });
 
+test.serial("an agent's subscription by API key ends when the key is revoked", async (t) => {
+  const alice = await spender(ctx.db, ctx.gateway);
+  const owner = withToken(ctx.gateway.url, alice.headers.authorization!.slice(7));
+  const key = await createApiKey({ client: owner } as never);
+  const byKey = subscribe(ctx.gateway.url, { "X-API-Key": key.apiKey });
+  try {
+    await listening(ctx.db, `spendgate_alerts:${alice.userId}`);
+    await alice.spend("8");
+    t.is((await byKey.next()).userId, alice.userId);
+    await owner.data("mutation($id: BigInt!) { revokeApiKey(input: {apiKeyId: $id}) { apiKey { status } } }", { id: key.apiKeyId });
+    t.deepEqual(await byKey.failed, [{ message: "this API key has been revoked", extensions: { closeCode: 4403 } }]);
+  } finally {
+    await byKey.close();
+  }
+});
+
 test.serial("a subscription ends when its token expires, without any request", async (t) => {
   const alice = await spender(ctx.db, ctx.gateway);
   const { issuer, audience } = ctx.gateway.config.jwt;

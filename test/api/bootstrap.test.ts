@@ -78,7 +78,7 @@ test("at a terminal the password is asked twice without echo", async (t) => {
     const prompts = (output.match(/Password: |Repeat password: /g) ?? []).length;
     for (; answered < prompts; answered++) child.stdin.write("typed at tty\r");
   });
-  const code = await new Promise((resolve) => child.on("exit", resolve));
+  const code = await new Promise((resolve) => child.on("close", resolve)); // after the last output is read
   t.is(code, 0, output);
   t.regex(output, /Password: .*Repeat password: /s);
   t.notRegex(output, /typed at tty/, "no echo");

@@ -133,7 +133,8 @@ export function runUserCreate(databaseUrl: string, args: string[], stdin: string
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
   child.stdin.end(stdin);
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, output })));
+  // "close", not "exit": the exit can come before the last output has been read.
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
 }
 
 /** The bootstrap of a fresh install (README): the first admin by `user:create`, then logged in over HTTP. */
